@@ -1,0 +1,91 @@
+using System.Reactive.Concurrency;
+using Microsoft.Extensions.Logging;
+
+namespace ComfyUI.Reactive;
+
+/// <summary>How a <c>ComfyClient</c> reaches its server. Validated when the client is created.</summary>
+public sealed class ComfyClientOptions
+{
+    /// <summary>The server's base address, <c>http://</c> or <c>https://</c> (mapped to <c>ws://</c>/<c>wss://</c> for the socket).
+    /// A path (for servers behind a reverse proxy under a prefix) is kept. Default <c>http://127.0.0.1:8188/</c>.</summary>
+    public Uri BaseAddress { get; set; } = new("http://127.0.0.1:8188/");
+
+    /// <summary>The websocket session id sent as <c>clientId</c> and as <c>client_id</c> on every submission.
+    /// Null (the default) means a fresh random id per client instance.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Credentials applied to every HTTP request and to the websocket upgrade (basic, bearer, custom headers, query tokens).</summary>
+    public IList<ComfyCredentials> Credentials { get; } = new List<ComfyCredentials>();
+
+    /// <summary>Timeout of one HTTP request (not of a job). Default 100 seconds.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>An HTTP client to send requests through (proxies, certificates, handlers of your own).
+    /// The client does not dispose it. Credentials are still applied per request.</summary>
+    public HttpClient? HttpClient { get; set; }
+
+    /// <summary>An HTTP message handler to send requests through, used when <see cref="HttpClient"/> is null.
+    /// The client does not dispose it.</summary>
+    public HttpMessageHandler? HttpMessageHandler { get; set; }
+
+    /// <summary>Where the client logs (connects, reconnects, skipped frames). Default: nowhere. Never receives a credential.</summary>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>The scheduler for every timer of the client (reconnect backoff, timeouts, probes).
+    /// Tests pass a <c>TestScheduler</c> to run time virtually. Default <see cref="DefaultScheduler.Instance"/>.</summary>
+    public IScheduler Scheduler { get; set; } = DefaultScheduler.Instance;
+
+    /// <summary>The delay before the first reconnect attempt after a disconnect; doubled per failed attempt. Default 250 ms.</summary>
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The cap of the reconnect delay. Default 10 seconds.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The timeout of one websocket connect attempt (TCP + upgrade + first frame). Default 10 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether to negotiate <c>supports_preview_metadata</c>, so previews arrive as type-4 frames that carry
+    /// their prompt and node ids. Default true; turn off only to test legacy behaviour.</summary>
+    public bool RequestPreviewMetadata { get; set; } = true;
+
+    /// <summary>Largest websocket message accepted, in bytes; bigger ones are logged and dropped, never buffered.
+    /// Default 64 MiB (a full-size PNG from SaveImageWebsocket fits).</summary>
+    public int MaxFrameBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
+    public void Validate()
+    {
+        if (BaseAddress is null || !BaseAddress.IsAbsoluteUri ||
+            (BaseAddress.Scheme != Uri.UriSchemeHttp && BaseAddress.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException("BaseAddress must be an absolute http:// or https:// URI.", nameof(BaseAddress));
+        }
+
+        if (ClientId is { Length: 0 })
+        {
+            throw new ArgumentException("ClientId must be null (generate one) or non-empty.", nameof(ClientId));
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero && RequestTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException("RequestTimeout must be positive or infinite.", nameof(RequestTimeout));
+        }
+
+        if (ReconnectInitialDelay < TimeSpan.Zero || ReconnectMaxDelay < ReconnectInitialDelay)
+        {
+            throw new ArgumentException("Reconnect delays must satisfy 0 <= ReconnectInitialDelay <= ReconnectMaxDelay.", nameof(ReconnectMaxDelay));
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("ConnectTimeout must be positive.", nameof(ConnectTimeout));
+        }
+
+        if (MaxFrameBytes < 1024)
+        {
+            throw new ArgumentException("MaxFrameBytes must be at least 1024.", nameof(MaxFrameBytes));
+        }
+
+        ArgumentNullException.ThrowIfNull(Scheduler, nameof(Scheduler));
+    }
+}
