@@ -1,0 +1,29 @@
+namespace ComfyUI.Reactive;
+
+/// <summary>
+/// The server could not be reached or the connection broke: connection refused, DNS failure, TLS failure,
+/// the socket closed, or a job's server went away and it could not be recovered.
+/// </summary>
+public class ComfyConnectionException : ComfyException
+{
+    /// <summary>Creates the exception with a generic message.</summary>
+    public ComfyConnectionException()
+        : base("The ComfyUI server could not be reached.")
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    /// <param name="message">What failed, naming the (redacted) server address.</param>
+    public ComfyConnectionException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and cause.</summary>
+    /// <param name="message">What failed, naming the (redacted) server address.</param>
+    /// <param name="innerException">The transport failure.</param>
+    public ComfyConnectionException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}
