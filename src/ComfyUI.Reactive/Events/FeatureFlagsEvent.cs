@@ -6,6 +6,7 @@ namespace ComfyUI.Reactive.Events;
 /// <c>feature_flags</c>: the server's flags (the same object as <c>GET /features</c>), sent in reply to the
 /// client's first <c>feature_flags</c> message.
 /// </summary>
+/// <remarks>The typed properties read <see cref="Flags"/>, so they always agree with it.</remarks>
 /// <param name="Flags">
 /// Every flag as sent. An open dictionary because servers add keys over time and
 /// <c>--feature-flag KEY=VALUE</c> adds arbitrary ones.
@@ -14,17 +15,17 @@ public sealed record FeatureFlagsEvent(IReadOnlyDictionary<string, JsonElement> 
     : ComfyEvent(ComfyEventTypes.FeatureFlags, null)
 {
     /// <summary>The server sends type-4 previews (with ids) to clients that ask for them.</summary>
-    public bool SupportsPreviewMetadata { get; init; } = ReadBool(Flags, "supports_preview_metadata");
+    public bool SupportsPreviewMetadata => ReadBool(Flags, "supports_preview_metadata");
 
     /// <summary>The largest request body the server accepts, in bytes; null when not advertised.</summary>
     /// <remarks>A double because the server computes it from a float number of MB (<c>104857600.0</c>).</remarks>
-    public double? MaxUploadSize { get; init; } = ReadDouble(Flags, "max_upload_size");
+    public double? MaxUploadSize => ReadDouble(Flags, "max_upload_size");
 
     /// <summary>
     /// The server's text frames (binary type 3) carry a prompt id before the node id; pass this to
     /// <see cref="ComfyEventParser.ParseBinary(ReadOnlyMemory{byte}, bool)"/>.
     /// </summary>
-    public bool SupportsProgressTextMetadata { get; init; } = ReadBool(Flags, "supports_progress_text_metadata");
+    public bool SupportsProgressTextMetadata => ReadBool(Flags, "supports_progress_text_metadata");
 
     private static bool ReadBool(IReadOnlyDictionary<string, JsonElement> flags, string key) =>
         flags is not null && flags.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.True;
