@@ -40,12 +40,12 @@ public sealed class UserDataFile
 internal static class EpochTime
 {
     // 1e11 seconds is the year 5138 while 1e11 milliseconds is 1973, so the magnitude tells the unit apart.
+    // Rounded to whole milliseconds: float seconds carry binary noise below that.
     private const double MillisecondsThreshold = 1e11;
 
     internal static DateTimeOffset? FromSecondsOrMilliseconds(double? value) =>
         value is not { } v || !double.IsFinite(v) ? null
-        : v >= MillisecondsThreshold ? DateTimeOffset.UnixEpoch.AddMilliseconds(v)
-        : DateTimeOffset.UnixEpoch.AddSeconds(v);
+        : DateTimeOffset.UnixEpoch.AddMilliseconds(Math.Round(v >= MillisecondsThreshold ? v : v * 1000));
 }
 
 /// <summary>Reads the three v1 user-data shapes into <see cref="UserDataFile"/>; writes the object shape.</summary>
