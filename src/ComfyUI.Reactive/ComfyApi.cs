@@ -88,6 +88,9 @@ public sealed partial class ComfyApi : IDisposable
     private async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, bool isPromptSubmission = false)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+        // HttpClient hands a request to the handlers even when the token is already cancelled; nothing should leave then.
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             return await call(cancellationToken).ConfigureAwait(false);
@@ -107,6 +110,9 @@ public sealed partial class ComfyApi : IDisposable
     private async Task CallAsync(Func<CancellationToken, Task> call, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+        // HttpClient hands a request to the handlers even when the token is already cancelled; nothing should leave then.
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             await call(cancellationToken).ConfigureAwait(false);
