@@ -43,8 +43,9 @@ public sealed partial class ComfyApi
 
     /// <summary>Downloads a file the server holds, such as an output image (<c>GET /view</c>).</summary>
     /// <param name="file">The file, e.g. from <see cref="NodeOutput.Images"/> or <see cref="UploadResult.ToFileReference"/>.</param>
-    /// <param name="cancellationToken">Cancels the call (and, through the stream, the reads).</param>
-    /// <returns>The body, read from the connection as the caller reads it (never buffered whole). Dispose it to free the connection.</returns>
+    /// <param name="cancellationToken">Cancels the call until the headers arrive; pass a token to the stream's reads to cancel those.</param>
+    /// <returns>The body, read from the connection as the caller reads it (never buffered whole). Dispose it to free the connection.
+    /// <see cref="ComfyClientOptions.RequestTimeout"/> covers the call until the headers arrive, not the reads.</returns>
     /// <exception cref="ComfyApiException">404 for a missing file, 400 or 403 for a rejected path.</exception>
     public Task<Stream> DownloadAsync(ComfyFileReference file, CancellationToken cancellationToken = default)
     {
@@ -58,8 +59,9 @@ public sealed partial class ComfyApi
     /// <param name="type"><c>output</c> (the server's default), <c>input</c> or <c>temp</c>.</param>
     /// <param name="preview">Re-encode as <c>webp</c> or <c>jpeg</c>, optionally with <c>;quality</c>; null for the raw file.</param>
     /// <param name="channel"><c>rgba</c> (raw, the default), <c>rgb</c> or <c>a</c>.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The body, read from the connection as the caller reads it (never buffered whole). Dispose it to free the connection.</returns>
+    /// <param name="cancellationToken">Cancels the call until the headers arrive; pass a token to the stream's reads to cancel those.</param>
+    /// <returns>The body, read from the connection as the caller reads it (never buffered whole). Dispose it to free the connection.
+    /// <see cref="ComfyClientOptions.RequestTimeout"/> covers the call until the headers arrive, not the reads.</returns>
     /// <exception cref="ComfyApiException">404 for a missing file, 400 or 403 for a rejected path.</exception>
     public async Task<Stream> DownloadAsync(
         string filename,

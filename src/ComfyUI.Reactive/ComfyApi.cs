@@ -45,6 +45,7 @@ public sealed partial class ComfyApi : IDisposable
         }
         else
         {
+            // A bounded connection lifetime lets a long-lived client follow DNS changes of the server's name.
             inner = _ownedHandler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         }
 
