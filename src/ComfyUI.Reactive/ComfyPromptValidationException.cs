@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Net;
 using ComfyUI.Reactive.Models;
 
@@ -10,7 +11,7 @@ namespace ComfyUI.Reactive;
 /// </summary>
 public class ComfyPromptValidationException : ComfyApiException
 {
-    private static readonly IReadOnlyDictionary<string, NodeValidationError> NoNodeErrors = new Dictionary<string, NodeValidationError>();
+    private static readonly IReadOnlyDictionary<string, NodeValidationError> NoNodeErrors = ReadOnlyDictionary<string, NodeValidationError>.Empty;
 
     /// <summary>Creates the exception with a generic message.</summary>
     public ComfyPromptValidationException()

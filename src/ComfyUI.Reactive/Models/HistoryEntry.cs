@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Text.Json.Serialization;
 
 namespace ComfyUI.Reactive.Models;
@@ -8,8 +9,8 @@ namespace ComfyUI.Reactive.Models;
 /// </summary>
 public sealed class HistoryEntry
 {
-    private static readonly IReadOnlyDictionary<string, NodeOutput> NoOutputs = new Dictionary<string, NodeOutput>();
-    private static readonly IReadOnlyDictionary<string, NodeMeta> NoMeta = new Dictionary<string, NodeMeta>();
+    private static readonly IReadOnlyDictionary<string, NodeOutput> NoOutputs = ReadOnlyDictionary<string, NodeOutput>.Empty;
+    private static readonly IReadOnlyDictionary<string, NodeMeta> NoMeta = ReadOnlyDictionary<string, NodeMeta>.Empty;
 
     /// <summary>The prompt as it was queued (the same 5-element tuple as a queue item).</summary>
     [JsonPropertyName("prompt")]

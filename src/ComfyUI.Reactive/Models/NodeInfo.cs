@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Text.Json.Serialization;
 
 namespace ComfyUI.Reactive.Models;
@@ -97,7 +98,7 @@ public sealed class NodeInfo
 /// <summary>The <c>input</c> object of a node: input name → spec, per group.</summary>
 public sealed class NodeInputs
 {
-    private static readonly IReadOnlyDictionary<string, InputSpec> None = new Dictionary<string, InputSpec>();
+    private static readonly IReadOnlyDictionary<string, InputSpec> None = ReadOnlyDictionary<string, InputSpec>.Empty;
 
     /// <summary>Inputs a workflow must supply.</summary>
     [JsonPropertyName("required")]

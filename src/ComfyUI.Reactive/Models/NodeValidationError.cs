@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -32,7 +33,7 @@ public sealed class NodeValidationError
 /// </summary>
 internal sealed class NodeErrorsJsonConverter : JsonConverter<IReadOnlyDictionary<string, NodeValidationError>>
 {
-    internal static readonly IReadOnlyDictionary<string, NodeValidationError> Empty = new Dictionary<string, NodeValidationError>();
+    internal static readonly IReadOnlyDictionary<string, NodeValidationError> Empty = ReadOnlyDictionary<string, NodeValidationError>.Empty;
 
     public override IReadOnlyDictionary<string, NodeValidationError> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

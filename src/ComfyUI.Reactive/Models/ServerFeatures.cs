@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -11,7 +12,7 @@ namespace ComfyUI.Reactive.Models;
 public sealed class ServerFeatures
 {
     /// <summary>Every flag as sent, by name.</summary>
-    public IReadOnlyDictionary<string, JsonElement> Values { get; init; } = new Dictionary<string, JsonElement>();
+    public IReadOnlyDictionary<string, JsonElement> Values { get; init; } = ReadOnlyDictionary<string, JsonElement>.Empty;
 
     /// <summary>True when the server can send previews with their prompt and node ids (binary type 4).</summary>
     public bool SupportsPreviewMetadata => Flag("supports_preview_metadata");

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -92,13 +93,16 @@ internal sealed class RestErrorTranslator
             var configured = _credentials.Count == 0
                 ? "No credentials are configured; if a proxy or gateway guards the server, add one to ComfyClientOptions.Credentials."
                 : $"Configured credentials: {string.Join(", ", _credentials)}; check that they are valid for this server.";
-            return new ComfyAuthenticationException($"{what} was refused with {code}. {configured}", status, method, uri, text);
+            var origin = status == HttpStatusCode.Forbidden
+                ? " ComfyUI itself also answers 403 to requests with a cross-site Origin or Sec-Fetch-Site header."
+                : string.Empty;
+            return new ComfyAuthenticationException($"{what} was refused with {code}. {configured}{origin}", status, method, uri, text);
         }
 
         if (status == HttpStatusCode.BadRequest && isPromptSubmission && TryReadPromptError(text) is { } rejected)
         {
             return new ComfyPromptValidationException(
-                DescribeRejection(rejected.Error!, rejected.NodeErrors), status, method, uri, text, rejected.Error!, rejected.NodeErrors ?? new Dictionary<string, NodeValidationError>());
+                DescribeRejection(rejected.Error!, rejected.NodeErrors), status, method, uri, text, rejected.Error!, rejected.NodeErrors ?? ReadOnlyDictionary<string, NodeValidationError>.Empty);
         }
 
         var hint = status switch

@@ -195,6 +195,7 @@ public sealed class ComfyApiErrorsTests
 
         Assert.Equal(status, error.StatusCode);
         Assert.Contains("No credentials are configured", error.Message, StringComparison.Ordinal);
+        Assert.Equal(status == HttpStatusCode.Forbidden, error.Message.Contains("cross-site", StringComparison.Ordinal));
     }
 
     [Fact]
