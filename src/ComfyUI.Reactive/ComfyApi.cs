@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using ComfyUI.Reactive.Rest;
 using Refit;
 
@@ -176,9 +177,9 @@ public sealed partial class ComfyApi : IDisposable
 
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize(body, ComfyRestJsonContext.Default.ErrorBody) is { Error.ValueKind: not System.Text.Json.JsonValueKind.Undefined };
+            return JsonSerializer.Deserialize(body, ComfyRestJsonContext.Default.ErrorBody) is { Error.ValueKind: not JsonValueKind.Undefined };
         }
-        catch (System.Text.Json.JsonException)
+        catch (JsonException)
         {
             return false;
         }
