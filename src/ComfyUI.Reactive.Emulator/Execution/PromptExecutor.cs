@@ -225,7 +225,11 @@ internal sealed class PromptExecutor
         var inputs = new Dictionary<string, object?>(node.Constants, StringComparer.Ordinal);
         foreach (var (name, from, slot) in node.Links)
         {
-            inputs[name] = run.Outputs.TryGetValue(from, out var upstream) && slot < upstream.Length ? upstream[slot] : null;
+            // Upstream nodes that were cached never ran in this prompt: their outputs come from the cache, as in get_input_data.
+            var upstream = run.Outputs.TryGetValue(from, out var produced) ? produced
+                : run.Graph.Nodes.TryGetValue(from, out var source) && source.Signature is { } sig && cache.TryGet(sig, out var hit) ? hit.Outputs
+                : null;
+            inputs[name] = upstream is not null && slot < upstream.Length ? upstream[slot] : null;
         }
 
         if (run.Client is not null)

@@ -115,7 +115,7 @@ internal static class InfoRoutes
 
     public static Task GetUserData(HttpContext ctx, EmulatorState state)
     {
-        var file = (string)ctx.Request.RouteValues["file"]!;
+        var file = Uri.UnescapeDataString((string)ctx.Request.RouteValues["file"]!);
         if (!state.UserData.TryGetValue(file, out var content))
         {
             return HttpBodies.Empty(ctx, 404);
@@ -128,7 +128,7 @@ internal static class InfoRoutes
 
     public static async Task PostUserData(HttpContext ctx, EmulatorState state)
     {
-        var file = (string)ctx.Request.RouteValues["file"]!;
+        var file = Uri.UnescapeDataString((string)ctx.Request.RouteValues["file"]!);
         if (file.Contains("..", StringComparison.Ordinal) || file.StartsWith('/'))
         {
             await HttpBodies.Empty(ctx, 400).ConfigureAwait(false);
@@ -149,7 +149,7 @@ internal static class InfoRoutes
     }
 
     public static Task DeleteUserData(HttpContext ctx, EmulatorState state) =>
-        state.UserData.TryRemove((string)ctx.Request.RouteValues["file"]!, out _) ? HttpBodies.Empty(ctx, 204) : HttpBodies.Empty(ctx, 404);
+        state.UserData.TryRemove(Uri.UnescapeDataString((string)ctx.Request.RouteValues["file"]!), out _) ? HttpBodies.Empty(ctx, 204) : HttpBodies.Empty(ctx, 404);
 
     private static Task Text(HttpContext ctx, int status, string text)
     {
