@@ -156,30 +156,28 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
 
     /// <summary>Stops reconnecting, closes the socket, publishes <see cref="ConnectionState.Closed"/> and completes both
     /// streams. Idempotent; a second call waits for the first.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         bool started;
         lock (_gate)
         {
             if (_disposing)
             {
-                started = false;
+                return new ValueTask(_disposed.Task);
             }
-            else
-            {
-                _disposing = true;
-                started = _started;
-                _started = true;
-                goto first;
-            }
+
+            _disposing = true;
+            started = _started;
         }
 
-        await _disposed.Task.ResumeInline();
-        return;
+        return new ValueTask(DisposeCoreAsync(started));
+    }
 
-    first:
+    private async Task DisposeCoreAsync(bool started)
+    {
         try
         {
+            // Cancel, not CancelAsync: the loop's teardown should run now, on this thread (deterministic in tests).
             _stop.Cancel();
             if (started)
             {

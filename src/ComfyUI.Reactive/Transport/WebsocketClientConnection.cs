@@ -93,6 +93,8 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
     /// <inheritdoc />
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
+        // Already ended: after a server close the library answers the close frame itself on its receive thread, after
+        // a reset or a dispose there is nothing left to close.
         if (Volatile.Read(ref _disposed) != 0 || _closed.Task.IsCompleted)
         {
             return;

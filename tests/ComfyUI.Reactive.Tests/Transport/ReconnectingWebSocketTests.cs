@@ -449,3 +449,39 @@ public sealed class ReconnectingWebSocketTests
         Assert.DoesNotContain("qs3cret", socket.RedactedUri, StringComparison.Ordinal);
     }
 }
+
+public sealed class ReconnectingWebSocketLoggingTests
+{
+    [Fact]
+    public async Task Logs_ConnectsFailuresRetriesAndDrops_NeverContainASecret()
+    {
+        var scheduler = new TestScheduler();
+        var connector = new FakeWebSocketConnector(scheduler);
+        var logger = new ListLogger();
+        var options = new ComfyClientOptions { Scheduler = scheduler, Logger = logger };
+        options.Credentials.Add(ComfyCredentials.Bearer("bearer-secret"));
+        options.Credentials.Add(ComfyCredentials.QueryToken("token", "query-secret"));
+
+        // Failures whose texts echo the secrets, as a proxy's error page or a library message might.
+        connector.OnConnect = a => a.Number switch
+        {
+            1 => Task.FromException<IWebSocketConnection>(new HttpRequestException($"401 for {a.Uri} with Bearer bearer-secret")),
+            _ => Task.FromResult<IWebSocketConnection>(connector.Accept()),
+        };
+        await using (var socket = new ReconnectingWebSocket(options, "c", null, connector, () => 0))
+        {
+            socket.Start();
+            scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
+            connector.Last!.Fail(new IOException("reset while talking to ?token=query-secret"));
+            scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
+        }
+
+        var log = string.Join("\n", logger.Lines);
+        Assert.DoesNotContain("secret", log, StringComparison.Ordinal);
+        Assert.Contains("ws://127.0.0.1:8188/ws?clientId=c&token=***", log, StringComparison.Ordinal);
+        Assert.Contains(logger.Lines, l => l.Contains("failed (attempt 1)", StringComparison.Ordinal));
+        Assert.Contains(logger.Lines, l => l.Contains("in 125 ms (attempt 2)", StringComparison.Ordinal));
+        Assert.Contains(logger.Lines, l => l.Contains("disconnected: error: IOException", StringComparison.Ordinal));
+        Assert.Contains(logger.Lines, l => l.Contains("Websocket connected", StringComparison.Ordinal));
+    }
+}
