@@ -1,0 +1,221 @@
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Websocket.Client;
+
+namespace ComfyUI.Reactive.Transport;
+
+/// <summary>
+/// One physical connection over a Websocket.Client <see cref="WebsocketClient"/> whose own reconnection is disabled.
+/// Created and started by <see cref="WebsocketClientConnector"/>.
+/// </summary>
+/// <remarks>
+/// <para>Threading: messages are delivered on the library's receive loop (a thread-pool thread), one at a time.</para>
+/// <para>Message size: Websocket.Client 5.5.1 has no limit on the size of one received message: its receive loop
+/// appends every frame of a message to a pooled memory stream until the end of the message, and
+/// <see cref="ClientWebSocket"/> has no such option either. So the limit is enforced after the message is complete:
+/// a bigger message is dropped and logged, never handed on, but its bytes were held while it arrived. Bounding that
+/// would mean replacing the library's receive loop, which we deliberately do not do.</para>
+/// <para>Text: Websocket.Client 5.5.1 has <c>IsTextMessageConversionEnabled</c>, but with it off a text message is
+/// delivered as a <em>binary</em> one (the kind is lost, and ComfyUI's kinds mean different things: JSON events vs.
+/// image frames). So the conversion stays on and the string is encoded back to UTF-8 once here. The cost is one
+/// decode and one encode per text message, and invalid UTF-8 from a server becomes U+FFFD.</para>
+/// </remarks>
+internal sealed class WebsocketClientConnection : IWebSocketConnection
+{
+    private readonly WebsocketClient _client;
+    private readonly int _maxMessageBytes;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+
+    // Completed asynchronously: the library raises disconnection on its receive loop, and the reconnect loop must not
+    // run its close/reconnect logic inline on that thread while the library is still tearing the socket down.
+    private readonly TaskCompletionSource<WebSocketClosure> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IDisposable _messageSubscription;
+    private readonly IDisposable _disconnectSubscription;
+
+    private List<WebSocketMessage>? _pending = [];
+    private IObserver<WebSocketMessage>? _observer;
+    private bool _completed;
+    private int _disposed;
+
+    /// <summary>Creates the (not yet started) connection.</summary>
+    /// <param name="uri">The address.</param>
+    /// <param name="connectionFactory">Opens the native socket (headers, options, cancellation).</param>
+    /// <param name="maxMessageBytes">Bigger messages are dropped.</param>
+    /// <param name="logger">Where dropped messages are logged.</param>
+    public WebsocketClientConnection(
+        Uri uri,
+        Func<Uri, CancellationToken, Task<WebSocket>> connectionFactory,
+        int maxMessageBytes,
+        ILogger logger)
+    {
+        _maxMessageBytes = maxMessageBytes;
+        _logger = logger;
+
+        // No library logger on purpose: its log lines would carry message contents and exception texts we cannot redact.
+        _client = new WebsocketClient(uri, null, connectionFactory)
+        {
+            Name = "comfyui",
+            IsReconnectionEnabled = false,
+            ReconnectTimeout = null,
+            ErrorReconnectTimeout = null,
+            LostReconnectTimeout = null,
+            IsTextMessageConversionEnabled = true,
+            MessageEncoding = Encoding.UTF8,
+        };
+
+        // Subscribed before Start: the server may send its first message before StartOrFail returns.
+        _messageSubscription = _client.MessageReceived.Subscribe(OnMessage);
+        _disconnectSubscription = _client.DisconnectionHappened.Subscribe(OnDisconnected);
+    }
+
+    /// <inheritdoc />
+    public IObservable<WebSocketMessage> Messages => System.Reactive.Linq.Observable.Create<WebSocketMessage>(Subscribe);
+
+    /// <inheritdoc />
+    public Task<WebSocketClosure> Closed => _closed.Task;
+
+    /// <summary>Opens the socket: one attempt, throwing on failure (no library retries).</summary>
+    public Task StartAsync() => _client.StartOrFail();
+
+    /// <inheritdoc />
+    public Task SendTextAsync(string text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // SendInstant writes now instead of going through the library's background queue, so the caller's await
+        // means "on the wire" and the hello frame cannot be overtaken.
+        return _client.SendInstant(text).WaitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        // Already ended: after a server close the library answers the close frame itself on its receive thread, after
+        // a reset or a dispose there is nothing left to close.
+        if (Volatile.Read(ref _disposed) != 0 || _closed.Task.IsCompleted)
+        {
+            return;
+        }
+
+        // Stop runs the close handshake (close frame out, wait for the server's close frame).
+        await _client.Stop(WebSocketCloseStatus.NormalClosure, "closing").WaitAsync(cancellationToken).ConfigureAwait(false);
+        Complete(WebSocketClosure.ByClient);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _messageSubscription.Dispose();
+        _disconnectSubscription.Dispose();
+        _client.Dispose();
+        Complete(WebSocketClosure.ByClient);
+        return ValueTask.CompletedTask;
+    }
+
+    private IDisposable Subscribe(IObserver<WebSocketMessage> observer)
+    {
+        // Deliveries happen under the gate so the held messages and the live ones cannot be reordered; the library's
+        // receive loop is the only other producer and delivers one message at a time anyway.
+        lock (_gate)
+        {
+            if (_pending is null && _observer is not null)
+            {
+                throw new InvalidOperationException("A websocket connection has a single subscriber.");
+            }
+
+            var held = _pending ?? [];
+            _pending = null;
+            _observer = observer;
+            foreach (var message in held)
+            {
+                observer.OnNext(message);
+            }
+
+            if (_completed)
+            {
+                observer.OnCompleted();
+            }
+        }
+
+        return System.Reactive.Disposables.Disposable.Create(() =>
+        {
+            lock (_gate)
+            {
+                _observer = null;
+            }
+        });
+    }
+
+    private void OnMessage(ResponseMessage response)
+    {
+        var message = ToMessage(response);
+        if (message.Data.Length > _maxMessageBytes)
+        {
+            TransportLog.MessageTooLarge(_logger, message.Kind, message.Data.Length, _maxMessageBytes);
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_pending is not null)
+            {
+                _pending.Add(message);
+            }
+            else
+            {
+                _observer?.OnNext(message);
+            }
+        }
+    }
+
+    /// <summary>Raw bytes plus kind from the library's message.</summary>
+    private static WebSocketMessage ToMessage(ResponseMessage response)
+    {
+        if (response.MessageType == WebSocketMessageType.Text)
+        {
+            return new WebSocketMessage(WebSocketMessageKind.Text, Encoding.UTF8.GetBytes(response.Text ?? string.Empty));
+        }
+
+        if (response.Binary is { } bytes)
+        {
+            return new WebSocketMessage(WebSocketMessageKind.Binary, bytes);
+        }
+
+        using var stream = response.Stream;
+        return new WebSocketMessage(WebSocketMessageKind.Binary, stream?.ToArray() ?? []);
+    }
+
+    private void OnDisconnected(DisconnectionInfo info)
+    {
+        Complete(info.Type switch
+        {
+            DisconnectionType.ByServer => new WebSocketClosure(true, info.CloseStatus, info.CloseStatusDescription, info.Exception),
+            DisconnectionType.ByUser or DisconnectionType.Exit => WebSocketClosure.ByClient,
+            _ => new WebSocketClosure(false, info.CloseStatus, info.CloseStatusDescription,
+                info.Exception ?? new WebSocketException("The websocket connection was lost (" + info.Type + ").")),
+        });
+    }
+
+    private void Complete(WebSocketClosure closure)
+    {
+        if (!_closed.TrySetResult(closure))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _completed = true;
+            _observer?.OnCompleted();
+            _observer = null;
+        }
+    }
+}
