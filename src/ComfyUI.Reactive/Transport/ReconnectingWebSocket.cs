@@ -93,13 +93,11 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
     }
 
     /// <summary>Every message from every connection, in order; hot and shared. Completes on dispose, never errors.</summary>
-    public IObservable<WebSocketMessage> Messages =>
-        Observable.Create<WebSocketMessage>(observer => _messages.Subscribe(new IsolatedObserver<WebSocketMessage>(observer, this)));
+    public IObservable<WebSocketMessage> Messages => new IsolatingObservable<WebSocketMessage>(_messages, this);
 
     /// <summary>The connection state, replaying the latest to each new subscriber. Completes after
     /// <see cref="ConnectionState.Closed"/>, never errors.</summary>
-    public IObservable<ConnectionState> State =>
-        Observable.Create<ConnectionState>(observer => _states.Subscribe(new IsolatedObserver<ConnectionState>(observer, this)));
+    public IObservable<ConnectionState> State => new IsolatingObservable<ConnectionState>(_states, this);
 
     /// <summary>The latest state.</summary>
     public ConnectionState CurrentState => _state;
@@ -158,34 +156,32 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
 
     /// <summary>Stops reconnecting, closes the socket, publishes <see cref="ConnectionState.Closed"/> and completes both
     /// streams. Idempotent; a second call waits for the first.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         bool started;
         lock (_gate)
         {
             if (_disposing)
             {
-                started = false;
+                return new ValueTask(_disposed.Task);
             }
-            else
-            {
-                _disposing = true;
-                started = _started;
-                _started = true;
-                goto first;
-            }
+
+            _disposing = true;
+            started = _started;
         }
 
-        await _disposed.Task.ConfigureAwait(false);
-        return;
+        return new ValueTask(DisposeCoreAsync(started));
+    }
 
-    first:
+    private async Task DisposeCoreAsync(bool started)
+    {
         try
         {
-            await _stop.CancelAsync().ConfigureAwait(false);
+            // Cancel, not CancelAsync: the loop's teardown should run now, on this thread (deterministic in tests).
+            _stop.Cancel();
             if (started)
             {
-                await _loopExited.Task.ConfigureAwait(false);
+                await _loopExited.Task.ResumeInline();
             }
 
             SetState(ConnectionState.Closed);
@@ -211,7 +207,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
             {
                 stop.ThrowIfCancellationRequested();
                 attempt++;
-                var session = await TryConnectAsync(attempt, stop).ConfigureAwait(false);
+                var session = await TryConnectAsync(attempt, stop).ResumeInline();
                 if (session is not null)
                 {
                     var connectedAt = _scheduler.Now;
@@ -219,11 +215,11 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
                     TransportLog.Connected(_logger, RedactedUri, attempt);
                     SetState(ConnectionState.Connected);
 
-                    var closure = await WhenCompleted(session.Connection.Closed, stop).ConfigureAwait(false);
+                    var closure = await WhenCompleted(session.Connection.Closed, stop).ResumeInline();
                     _current = null;
                     TransportLog.Disconnected(_logger, RedactedUri, _endpoint.Redact(closure.Reason));
                     SetState(ConnectionState.Reconnecting);
-                    await CloseQuietlyAsync(session).ConfigureAwait(false);
+                    await CloseQuietlyAsync(session).ResumeInline();
                     if (_scheduler.Now - connectedAt >= _healthyAfter)
                     {
                         retry = 0;
@@ -237,7 +233,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
 
                 var delay = _backoff.Delay(retry++);
                 TransportLog.RetryScheduled(_logger, RedactedUri, (long)delay.TotalMilliseconds, attempt + 1);
-                await DelayAsync(delay, stop).ConfigureAwait(false);
+                await DelayAsync(delay, stop).ResumeInline();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -249,7 +245,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
             if (_current is { } session)
             {
                 _current = null;
-                await CloseQuietlyAsync(session).ConfigureAwait(false);
+                await CloseQuietlyAsync(session).ResumeInline();
             }
 
             _loopExited.TrySetResult();
@@ -274,7 +270,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
         try
         {
             connecting = _connector.ConnectAsync(_endpoint.Uri, _endpoint.Headers, attemptCts.Token);
-            var connection = await WhenCompleted(connecting, attemptCts.Token).ConfigureAwait(false);
+            var connection = await WhenCompleted(connecting, attemptCts.Token).ResumeInline();
 
             // Synchronous continuations on purpose (see the class remarks on virtual time).
             var greeted = new TaskCompletionSource<bool>();
@@ -283,15 +279,15 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
 
             if (_helloFrame is not null)
             {
-                await WhenCompleted(connection.SendTextAsync(_helloFrame, attemptCts.Token), attemptCts.Token).ConfigureAwait(false);
+                await WhenCompleted(connection.SendTextAsync(_helloFrame, attemptCts.Token), attemptCts.Token).ResumeInline();
             }
 
-            var first = await WhenCompleted(Task.WhenAny(greeted.Task, connection.Closed), attemptCts.Token).ConfigureAwait(false);
+            var first = await WhenCompleted(Task.WhenAny(greeted.Task, connection.Closed), attemptCts.Token).ResumeInline();
             if (first != greeted.Task)
             {
-                var closure = await connection.Closed.ConfigureAwait(false);
+                var closure = await connection.Closed.ResumeInline();
                 TransportLog.ConnectFailed(_logger, RedactedUri, attempt, _endpoint.Redact("closed before the first message, " + closure.Reason));
-                await CloseQuietlyAsync(session).ConfigureAwait(false);
+                await CloseQuietlyAsync(session).ResumeInline();
                 return null;
             }
 
@@ -303,12 +299,12 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
                 ? "no connection within " + _connectTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture) + " ms"
                 : Describe(ex);
             TransportLog.ConnectFailed(_logger, RedactedUri, attempt, _endpoint.Redact(reason));
-            await CleanUpFailedAttemptAsync(session, connecting).ConfigureAwait(false);
+            await CleanUpFailedAttemptAsync(session, connecting).ResumeInline();
             return null;
         }
         catch
         {
-            await CleanUpFailedAttemptAsync(session, connecting).ConfigureAwait(false);
+            await CleanUpFailedAttemptAsync(session, connecting).ResumeInline();
             throw;
         }
     }
@@ -317,7 +313,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
     {
         if (session is not null)
         {
-            await CloseQuietlyAsync(session).ConfigureAwait(false);
+            await CloseQuietlyAsync(session).ResumeInline();
         }
         else if (connecting is { IsCompleted: false })
         {
@@ -330,7 +326,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
         }
         else if (connecting is { IsCompletedSuccessfully: true })
         {
-            await connecting.Result.DisposeAsync().ConfigureAwait(false);
+            await connecting.Result.DisposeAsync().AsTask().ResumeInline();
         }
     }
 
@@ -342,7 +338,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
         {
             try
             {
-                await WhenCompleted(session.Connection.CloseAsync(cts.Token), cts.Token).ConfigureAwait(false);
+                await WhenCompleted(session.Connection.CloseAsync(cts.Token), cts.Token).ResumeInline();
             }
             catch (Exception ex)
             {
@@ -353,7 +349,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
         session.Subscription.Dispose();
         try
         {
-            await session.Connection.DisposeAsync().ConfigureAwait(false);
+            await session.Connection.DisposeAsync().AsTask().ResumeInline();
         }
         catch (Exception ex)
         {
@@ -371,7 +367,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
         {
             try
             {
-                await WhenCompleted(task, stop).ConfigureAwait(false);
+                await WhenCompleted(task, stop).ResumeInline();
             }
             finally
             {
@@ -431,18 +427,18 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
                     CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);
-                await signal.Task.ConfigureAwait(false);
+                await signal.Task.ResumeInline();
             }
         }
 
-        await task.ConfigureAwait(false);
+        await task.ResumeInline();
     }
 
     /// <inheritdoc cref="WhenCompleted(Task, CancellationToken)"/>
     private static async Task<T> WhenCompleted<T>(Task<T> task, CancellationToken cancellationToken)
     {
-        await WhenCompleted((Task)task, cancellationToken).ConfigureAwait(false);
-        return await task.ConfigureAwait(false);
+        await WhenCompleted((Task)task, cancellationToken).ResumeInline();
+        return await task.ResumeInline();
     }
 
     /// <summary>One physical connection and our subscription to its messages.</summary>
@@ -464,6 +460,17 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
 
         public void OnCompleted()
         {
+        }
+    }
+
+    /// <summary>Subscribes each observer through an <see cref="IsolatedObserver{T}"/>. Not <c>Observable.Create</c>:
+    /// its auto-detaching wrapper would unsubscribe a subscriber on its first exception.</summary>
+    private sealed class IsolatingObservable<T>(IObservable<T> source, ReconnectingWebSocket owner) : IObservable<T>
+    {
+        public IDisposable Subscribe(IObserver<T> observer)
+        {
+            ArgumentNullException.ThrowIfNull(observer);
+            return source.Subscribe(new IsolatedObserver<T>(observer, owner));
         }
     }
 

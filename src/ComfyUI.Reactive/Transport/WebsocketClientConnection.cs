@@ -16,8 +16,10 @@ namespace ComfyUI.Reactive.Transport;
 /// <see cref="ClientWebSocket"/> has no such option either. So the limit is enforced after the message is complete:
 /// a bigger message is dropped and logged, never handed on, but its bytes were held while it arrived. Bounding that
 /// would mean replacing the library's receive loop, which we deliberately do not do.</para>
-/// <para>Text: received with <c>IsTextMessageConversionEnabled = false</c> where the library keeps the message kind,
-/// so text arrives as the raw UTF-8 bytes; otherwise it is re-encoded once (see <see cref="ToMessage"/>).</para>
+/// <para>Text: Websocket.Client 5.5.1 has <c>IsTextMessageConversionEnabled</c>, but with it off a text message is
+/// delivered as a <em>binary</em> one (the kind is lost, and ComfyUI's kinds mean different things: JSON events vs.
+/// image frames). So the conversion stays on and the string is encoded back to UTF-8 once here. The cost is one
+/// decode and one encode per text message, and invalid UTF-8 from a server becomes U+FFFD.</para>
 /// </remarks>
 internal sealed class WebsocketClientConnection : IWebSocketConnection
 {
@@ -59,7 +61,8 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
             ReconnectTimeout = null,
             ErrorReconnectTimeout = null,
             LostReconnectTimeout = null,
-            IsTextMessageConversionEnabled = false,
+            IsTextMessageConversionEnabled = true,
+            MessageEncoding = Encoding.UTF8,
         };
 
         // Subscribed before Start: the server may send its first message before StartOrFail returns.
@@ -90,6 +93,8 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
     /// <inheritdoc />
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
+        // Already ended: after a server close the library answers the close frame itself on its receive thread, after
+        // a reset or a dispose there is nothing left to close.
         if (Volatile.Read(ref _disposed) != 0 || _closed.Task.IsCompleted)
         {
             return;
@@ -176,10 +181,7 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
     {
         if (response.MessageType == WebSocketMessageType.Text)
         {
-            // Text arrives as a string only when the library converted it; encode back once.
-            return response.Binary is { } raw
-                ? new WebSocketMessage(WebSocketMessageKind.Text, raw)
-                : new WebSocketMessage(WebSocketMessageKind.Text, Encoding.UTF8.GetBytes(response.Text ?? string.Empty));
+            return new WebSocketMessage(WebSocketMessageKind.Text, Encoding.UTF8.GetBytes(response.Text ?? string.Empty));
         }
 
         if (response.Binary is { } bytes)

@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using ComfyUI.Reactive.Emulator.Faults;
+using ComfyUI.Reactive.Emulator.Files;
+using ComfyUI.Reactive.Emulator.Server;
+
+namespace ComfyUI.Reactive.Emulator;
+
+/// <summary>
+/// A protocol-faithful ComfyUI server on 127.0.0.1 that needs no GPU: the real routes (with and without <c>/api</c>),
+/// websocket messages in the recorded order, the same validation errors, real PNG outputs, and fault injection.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var comfy = await ComfyEmulator.StartAsync();
+/// using var http = new HttpClient { BaseAddress = comfy.BaseAddress };
+/// var stats = await http.GetStringAsync("/api/system_stats");
+/// </code>
+/// </example>
+public sealed class ComfyEmulator : IAsyncDisposable
+{
+    private readonly ComfyEmulatorOptions options;
+    private readonly FileStore files;
+    private readonly bool ownsDataDirectory;
+    private readonly ConcurrentDictionary<string, int> executions = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim lifecycle = new(1, 1);
+    private EmulatorHost? host;
+    private long executionsBeforeRestart;
+
+    private ComfyEmulator(ComfyEmulatorOptions options, FileStore files, bool ownsDataDirectory)
+    {
+        this.options = options;
+        this.files = files;
+        this.ownsDataDirectory = ownsDataDirectory;
+    }
+
+    /// <summary>The fault-injection knobs.</summary>
+    public EmulatorFaults Faults { get; } = new();
+
+    /// <summary>The HTTP base address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The websocket address <c>ws://127.0.0.1:port/ws</c> (append <c>?clientId=…</c>).</summary>
+    public Uri WebSocketAddress => new($"ws://127.0.0.1:{Port}/ws");
+
+    /// <summary>The port being served (kept across <see cref="RestartAsync"/>).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The folder holding <c>input/</c>, <c>output/</c> and <c>temp/</c>.</summary>
+    public string DataDirectory => files.Root;
+
+    /// <summary>True while the server accepts connections.</summary>
+    public bool IsRunning => host is not null;
+
+    /// <summary>How many prompts the worker has started, over the emulator's whole life (restarts included).</summary>
+    public long TotalExecutions => executionsBeforeRestart + (host?.State.Executor.TotalExecutions ?? 0);
+
+    /// <summary>How many websocket clients are registered right now.</summary>
+    public int ConnectedClients => host?.State.Hub.Count ?? 0;
+
+    /// <summary>How many times the prompt with this id was started (0 if never; more than 1 when an id was reused).</summary>
+    /// <param name="promptId">The prompt id.</param>
+    /// <returns>The execution count.</returns>
+    public int GetExecutionCount(string promptId) => executions.TryGetValue(promptId, out var n) ? n : 0;
+
+    /// <summary>Starts an emulator on 127.0.0.1 (a free port unless <see cref="ComfyEmulatorOptions.Port"/> is set) and returns once it accepts connections.</summary>
+    /// <param name="options">Settings; null for defaults.</param>
+    /// <param name="ct">Cancels the start.</param>
+    /// <returns>The running emulator; dispose it to stop it.</returns>
+    public static async Task<ComfyEmulator> StartAsync(ComfyEmulatorOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new ComfyEmulatorOptions();
+        options.Validate();
+        var owns = options.DataDirectory is null;
+        var root = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "comfyui-emulator-" + Guid.NewGuid().ToString("N"));
+        var emulator = new ComfyEmulator(options, new FileStore(root), owns);
+        emulator.files.ClearTemp();
+        try
+        {
+            await emulator.StartHostAsync(options.Port, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await emulator.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return emulator;
+    }
+
+    private async Task StartHostAsync(int port, CancellationToken ct)
+    {
+        Faults.Clock = () => options.TimeProvider.GetUtcNow();
+        var state = new EmulatorState(options, Faults, files, executions);
+        host = await EmulatorHost.StartAsync(state, port, ct).ConfigureAwait(false);
+        Port = host.Port;
+        BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
+    }
+
+    /// <summary>
+    /// Stops serving, like a killed server process: sockets drop, the port refuses connections, the running prompt is
+    /// abandoned. Files on disk stay; queue, history and cache are lost. <see cref="RestartAsync"/> brings it back.
+    /// </summary>
+    /// <param name="ct">Cancels the wait.</param>
+    /// <returns>A task that completes when the server is down.</returns>
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        await lifecycle.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (host is { } h)
+            {
+                executionsBeforeRestart += h.State.Executor.TotalExecutions;
+                host = null;
+                await h.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+    }
+
+    /// <summary>Stops (if running) and starts again on the same port with fresh in-memory state, as a restarted ComfyUI would; temp files are cleared.</summary>
+    /// <param name="ct">Cancels the restart.</param>
+    /// <returns>A task that completes when the server accepts connections again.</returns>
+    public async Task RestartAsync(CancellationToken ct = default)
+    {
+        await StopAsync(ct).ConfigureAwait(false);
+        await lifecycle.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            files.ClearTemp();
+            await StartHostAsync(Port, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            lifecycle.Release();
+        }
+    }
+
+    /// <summary>Stops the server and deletes its data folder if the emulator created it.</summary>
+    /// <returns>A task that completes when everything is released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        Faults.ReleaseHungNodes();
+        lifecycle.Dispose();
+        if (ownsDataDirectory)
+        {
+            try
+            {
+                Directory.Delete(files.Root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}

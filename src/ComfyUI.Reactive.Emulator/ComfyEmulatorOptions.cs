@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+
+namespace ComfyUI.Reactive.Emulator;
+
+/// <summary>Settings of a <see cref="ComfyEmulator"/>. Every property has a default that behaves like a stock ComfyUI 0.3.64.</summary>
+public sealed class ComfyEmulatorOptions
+{
+    /// <summary>The loopback port to listen on; 0 (the default) picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>How long one simulated <c>KSampler</c> step takes (default 20 ms). Zero makes sampling instant.</summary>
+    public TimeSpan SamplerStepTime { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The checkpoint files the emulator pretends to have; they fill the <c>ckpt_name</c> combo, so other names fail validation with <c>value_not_in_list</c>.</summary>
+    public IReadOnlyList<string> Checkpoints { get; init; } = ["v1-5-pruned-emaonly.safetensors"];
+
+    /// <summary>
+    /// Extra time a node class takes each time it really executes (not when cached), keyed by class type, e.g.
+    /// <c>["ImageBlur"] = 1 s</c> to reproduce the recorded slow chain. Like a real node computing, this time is not
+    /// interruptible: an interrupt is observed at the next node start or progress tick.
+    /// </summary>
+    public IReadOnlyDictionary<string, TimeSpan> NodeDelays { get; init; } = new Dictionary<string, TimeSpan>();
+
+    /// <summary>Whether samplers send latent preview frames (default true; a real server needs <c>--preview-method</c> for that). A prompt's <c>extra_data.preview_method = "none"</c> still turns them off.</summary>
+    public bool SamplerPreviews { get; init; } = true;
+
+    /// <summary>Authentication the server demands on every HTTP request and websocket upgrade (401 otherwise); null = none, like real ComfyUI.</summary>
+    public EmulatorAuth? Auth { get; init; }
+
+    /// <summary>
+    /// The folder holding <c>input/</c>, <c>output/</c> and <c>temp/</c>. Null (the default) makes a fresh temporary
+    /// folder that is deleted when the emulator is disposed.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>
+    /// How an unknown <c>class_type</c> is reported: true (default) gives the 0.3.64 recording's <c>invalid_prompt</c>;
+    /// false gives the newer servers' <c>missing_node_type</c> with <c>extra_info</c>.
+    /// </summary>
+    public bool LegacyUnknownNodeError { get; init; } = true;
+
+    /// <summary>The number of history entries kept before the oldest are evicted (ComfyUI keeps 10,000).</summary>
+    public int MaxHistoryItems { get; init; } = 10_000;
+
+    /// <summary>Logger factory for the emulator and Kestrel; null (default) logs nothing, which keeps the server fast.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>The clock for message timestamps (epoch milliseconds).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SamplerStepTime, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(Checkpoints);
+        ArgumentNullException.ThrowIfNull(NodeDelays);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxHistoryItems, 1);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

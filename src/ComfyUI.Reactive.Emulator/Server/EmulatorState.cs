@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using ComfyUI.Reactive.Emulator.Execution;
+using ComfyUI.Reactive.Emulator.Faults;
+using ComfyUI.Reactive.Emulator.Files;
+using ComfyUI.Reactive.Emulator.Nodes;
+using ComfyUI.Reactive.Emulator.Sockets;
+using ComfyUI.Reactive.Emulator.Validation;
+
+namespace ComfyUI.Reactive.Emulator.Server;
+
+/// <summary>Everything one running server instance holds; a restart builds a new one (like a real process restart).</summary>
+internal sealed class EmulatorState
+{
+    public EmulatorState(ComfyEmulatorOptions options, EmulatorFaults faults, FileStore files, ConcurrentDictionary<string, int> executions)
+    {
+        Options = options;
+        Faults = faults;
+        Files = files;
+        Catalog = new NodeCatalog(options.Checkpoints, files);
+        Validator = new PromptValidator(Catalog, files, options.LegacyUnknownNodeError);
+        Queue = new PromptQueue();
+        History = new HistoryStore(options.MaxHistoryItems);
+        Hub = new SocketHub { FeatureFlagsReply = JsonFrames.Wrap("feature_flags", Fixtures.Features).Data.ToArray() };
+        Executor = new PromptExecutor(Queue, History, Hub, Catalog, files, options, faults, executions);
+    }
+
+    public ComfyEmulatorOptions Options { get; }
+    public EmulatorFaults Faults { get; }
+    public FileStore Files { get; }
+    public NodeCatalog Catalog { get; }
+    public PromptValidator Validator { get; }
+    public PromptQueue Queue { get; }
+    public HistoryStore History { get; }
+    public SocketHub Hub { get; }
+    public PromptExecutor Executor { get; }
+    public ConcurrentDictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, byte[]> UserData { get; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,160 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using ComfyUI.Reactive.Emulator.Sockets;
+using Microsoft.AspNetCore.Http;
+
+namespace ComfyUI.Reactive.Emulator.Server;
+
+/// <summary>Node definitions, models, system info, features and the in-memory user settings/data routes.</summary>
+internal static class InfoRoutes
+{
+    private static readonly byte[] EmptyArray = "[]"u8.ToArray();
+    private static readonly HashSet<string> ModelFolders = LoadModelFolders();
+
+    private static HashSet<string> LoadModelFolders()
+    {
+        var array = JsonNode.Parse(Fixtures.Models)!.AsArray();
+        return array.Select(n => n!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public static Task ObjectInfo(HttpContext ctx, EmulatorState state) => HttpBodies.Json(ctx, state.Catalog.AllJson());
+
+    public static Task ObjectInfoOne(HttpContext ctx, EmulatorState state) =>
+        HttpBodies.Json(ctx, state.Catalog.OneJson((string)ctx.Request.RouteValues["cls"]!));
+
+    public static Task Embeddings(HttpContext ctx) => HttpBodies.Json(ctx, EmptyArray);
+
+    public static Task Extensions(HttpContext ctx) => HttpBodies.Json(ctx, EmptyArray);
+
+    public static Task Models(HttpContext ctx) => HttpBodies.Json(ctx, Fixtures.Models);
+
+    public static Task ModelFolder(HttpContext ctx, EmulatorState state)
+    {
+        var folder = (string)ctx.Request.RouteValues["folder"]!;
+        if (folder == "checkpoints")
+        {
+            return HttpBodies.Json(ctx, JsonFrames.Write(state.Options.Checkpoints, static (w, c) =>
+            {
+                w.WriteStartArray();
+                foreach (var name in c)
+                {
+                    w.WriteStringValue(name);
+                }
+
+                w.WriteEndArray();
+            }));
+        }
+
+        return ModelFolders.Contains(folder) ? HttpBodies.Json(ctx, EmptyArray) : HttpBodies.Empty(ctx, 404);
+    }
+
+    public static Task SystemStats(HttpContext ctx) => HttpBodies.Json(ctx, Fixtures.SystemStats);
+
+    public static Task Features(HttpContext ctx) => HttpBodies.Json(ctx, Fixtures.Features);
+
+    public static Task Users(HttpContext ctx) => HttpBodies.Json(ctx, """{"storage":"server","migrated":true}"""u8.ToArray());
+
+    public static Task GetSettings(HttpContext ctx, EmulatorState state)
+    {
+        var obj = new JsonObject();
+        foreach (var (k, v) in state.Settings.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            obj[k] = JsonNode.Parse(v);
+        }
+
+        return HttpBodies.Json(ctx, obj);
+    }
+
+    public static async Task PostSettings(HttpContext ctx, EmulatorState state)
+    {
+        if (await HttpBodies.ReadJsonAsync(ctx).ConfigureAwait(false) is not JsonObject body)
+        {
+            await HttpBodies.ServerError(ctx).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (var (k, v) in body)
+        {
+            state.Settings[k] = v?.ToJsonString() ?? "null";
+        }
+
+        await HttpBodies.Empty(ctx).ConfigureAwait(false);
+    }
+
+    public static Task GetSetting(HttpContext ctx, EmulatorState state) =>
+        HttpBodies.Json(ctx, Encoding.UTF8.GetBytes(state.Settings.TryGetValue((string)ctx.Request.RouteValues["id"]!, out var v) ? v : "null"));
+
+    public static async Task PostSetting(HttpContext ctx, EmulatorState state)
+    {
+        var body = await HttpBodies.ReadJsonAsync(ctx).ConfigureAwait(false);
+        state.Settings[(string)ctx.Request.RouteValues["id"]!] = body?.ToJsonString() ?? "null";
+        await HttpBodies.Empty(ctx).ConfigureAwait(false);
+    }
+
+    public static Task ListUserData(HttpContext ctx, EmulatorState state)
+    {
+        if (!ctx.Request.Query.TryGetValue("dir", out var dirValues) || string.IsNullOrEmpty(dirValues))
+        {
+            return Text(ctx, 400, "Directory not provided");
+        }
+
+        var dir = dirValues.ToString().TrimEnd('/') + "/";
+        var recurse = ctx.Request.Query["recurse"] == "true";
+        var names = state.UserData.Keys
+            .Where(k => k.StartsWith(dir, StringComparison.Ordinal) && (recurse || !k[dir.Length..].Contains('/', StringComparison.Ordinal)))
+            .Select(k => k[dir.Length..])
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (names.Count == 0 && !state.UserData.Keys.Any(k => k.StartsWith(dir, StringComparison.Ordinal)))
+        {
+            return Text(ctx, 404, "Directory not found");
+        }
+
+        return HttpBodies.Json(ctx, new JsonArray(names.Select(n => (JsonNode?)n).ToArray()));
+    }
+
+    public static Task GetUserData(HttpContext ctx, EmulatorState state)
+    {
+        var file = Uri.UnescapeDataString((string)ctx.Request.RouteValues["file"]!);
+        if (!state.UserData.TryGetValue(file, out var content))
+        {
+            return HttpBodies.Empty(ctx, 404);
+        }
+
+        ctx.Response.ContentType = file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "application/json" : "application/octet-stream";
+        ctx.Response.ContentLength = content.Length;
+        return ctx.Response.Body.WriteAsync(content).AsTask();
+    }
+
+    public static async Task PostUserData(HttpContext ctx, EmulatorState state)
+    {
+        var file = Uri.UnescapeDataString((string)ctx.Request.RouteValues["file"]!);
+        if (file.Contains("..", StringComparison.Ordinal) || file.StartsWith('/'))
+        {
+            await HttpBodies.Empty(ctx, 400).ConfigureAwait(false);
+            return;
+        }
+
+        var overwrite = ctx.Request.Query["overwrite"] != "false";
+        if (!overwrite && state.UserData.ContainsKey(file))
+        {
+            await Text(ctx, 409, "File already exists").ConfigureAwait(false);
+            return;
+        }
+
+        using var memory = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(memory, ctx.RequestAborted).ConfigureAwait(false);
+        state.UserData[file] = memory.ToArray();
+        await HttpBodies.Json(ctx, JsonValue.Create(file)!).ConfigureAwait(false);
+    }
+
+    public static Task DeleteUserData(HttpContext ctx, EmulatorState state) =>
+        state.UserData.TryRemove(Uri.UnescapeDataString((string)ctx.Request.RouteValues["file"]!), out _) ? HttpBodies.Empty(ctx, 204) : HttpBodies.Empty(ctx, 404);
+
+    private static Task Text(HttpContext ctx, int status, string text)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "text/plain; charset=utf-8";
+        return ctx.Response.WriteAsync(text);
+    }
+}
