@@ -93,11 +93,11 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
     }
 
     /// <summary>Every message from every connection, in order; hot and shared. Completes on dispose, never errors.</summary>
-    public IObservable<WebSocketMessage> Messages => new IsolatingObservable<WebSocketMessage>(_messages, this);
+    public IObservable<WebSocketMessage> Messages => new IsolatingObservable<WebSocketMessage>(_messages, SubscriberFailed);
 
     /// <summary>The connection state, replaying the latest to each new subscriber. Completes after
     /// <see cref="ConnectionState.Closed"/>, never errors.</summary>
-    public IObservable<ConnectionState> State => new IsolatingObservable<ConnectionState>(_states, this);
+    public IObservable<ConnectionState> State => new IsolatingObservable<ConnectionState>(_states, SubscriberFailed);
 
     /// <summary>The latest state.</summary>
     public ConnectionState CurrentState => _state;
@@ -460,57 +460,6 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
 
         public void OnCompleted()
         {
-        }
-    }
-
-    /// <summary>Subscribes each observer through an <see cref="IsolatedObserver{T}"/>. Not <c>Observable.Create</c>:
-    /// its auto-detaching wrapper would unsubscribe a subscriber on its first exception.</summary>
-    private sealed class IsolatingObservable<T>(IObservable<T> source, ReconnectingWebSocket owner) : IObservable<T>
-    {
-        public IDisposable Subscribe(IObserver<T> observer)
-        {
-            ArgumentNullException.ThrowIfNull(observer);
-            return source.Subscribe(new IsolatedObserver<T>(observer, owner));
-        }
-    }
-
-    /// <summary>Shields the socket from one subscriber's exceptions (see the class remarks).</summary>
-    private sealed class IsolatedObserver<T>(IObserver<T> inner, ReconnectingWebSocket owner) : IObserver<T>
-    {
-        public void OnNext(T value)
-        {
-            try
-            {
-                inner.OnNext(value);
-            }
-            catch (Exception ex)
-            {
-                owner.SubscriberFailed(ex);
-            }
-        }
-
-        public void OnError(Exception error)
-        {
-            try
-            {
-                inner.OnError(error);
-            }
-            catch (Exception ex)
-            {
-                owner.SubscriberFailed(ex);
-            }
-        }
-
-        public void OnCompleted()
-        {
-            try
-            {
-                inner.OnCompleted();
-            }
-            catch (Exception ex)
-            {
-                owner.SubscriberFailed(ex);
-            }
         }
     }
 }

@@ -15,7 +15,7 @@ internal sealed record FakeConnectAttempt(int Number, Uri Uri, IReadOnlyList<Key
 /// </summary>
 internal sealed class FakeWebSocketConnector(IScheduler scheduler) : IWebSocketConnector
 {
-    public const string Greeting = "{\"type\":\"status\"}";
+    public const string Greeting = "{\"type\":\"status\",\"data\":{\"status\":{\"exec_info\":{\"queue_remaining\":0}},\"sid\":\"client-1\"}}";
 
     /// <summary>Decides each attempt; default: accept and greet.</summary>
     public Func<FakeConnectAttempt, Task<IWebSocketConnection>> OnConnect { get; set; } = null!;
