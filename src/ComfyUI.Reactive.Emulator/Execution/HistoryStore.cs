@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace ComfyUI.Reactive.Emulator.Execution;
 
 /// <summary>One finished prompt: its history JSON (serialised once) and the facts the jobs API needs.</summary>
-internal sealed record HistoryRecord(string PromptId, byte[] Json, string StatusStr, bool Interrupted, double Number, long CreateTime, long StartTime, long EndTime, int OutputsCount);
+internal sealed record HistoryRecord(string PromptId, byte[] Json, string StatusStr, bool Interrupted, long CreateTime);
 
 /// <summary>
 /// History in completion order, oldest first, capped like ComfyUI's (oldest evicted). A linked list indexed by id
