@@ -15,6 +15,13 @@ public sealed class ComfyEmulatorOptions
     public IReadOnlyList<string> Checkpoints { get; init; } = ["v1-5-pruned-emaonly.safetensors"];
 
     /// <summary>
+    /// The safetensors <c>__metadata__</c> of checkpoints, keyed by checkpoint name, served by
+    /// <c>GET /view_metadata/checkpoints?filename=…</c>. A listed checkpoint without an entry has no metadata (404, as
+    /// a real file without <c>__metadata__</c>).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> CheckpointMetadata { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>
     /// Extra time a node class takes each time it really executes (not when cached), keyed by class type, e.g.
     /// <c>["ImageBlur"] = 1 s</c> to reproduce the recorded slow chain. Like a real node computing, this time is not
     /// interruptible: an interrupt is observed at the next node start or progress tick.
@@ -55,6 +62,7 @@ public sealed class ComfyEmulatorOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(SamplerStepTime, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Checkpoints);
         ArgumentNullException.ThrowIfNull(NodeDelays);
+        ArgumentNullException.ThrowIfNull(CheckpointMetadata);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHistoryItems, 1);
         ArgumentNullException.ThrowIfNull(TimeProvider);
     }

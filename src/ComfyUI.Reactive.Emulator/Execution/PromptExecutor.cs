@@ -127,7 +127,6 @@ internal sealed class PromptExecutor
             cache.Clear();
         }
 
-        var startTime = Now();
         var client = item.ClientId;
         CurrentClientId = client;
         var graph = item.Graph;
@@ -187,7 +186,7 @@ internal sealed class PromptExecutor
 
         LastNodeId = null;
         CurrentClientId = null;
-        return new HistoryRecord(item.PromptId, BuildHistory(run, success), success ? "success" : "error", wasInterrupted, item.Number, startTime, startTime, Now(), run.UiOutputs.Count);
+        return new HistoryRecord(item.PromptId, BuildHistory(run, success), success ? "success" : "error", wasInterrupted, item.CreateTime);
 
         bool IsCached(string id) => graph.Nodes[id].Signature is { } sig && cache.TryGet(sig, out _);
     }

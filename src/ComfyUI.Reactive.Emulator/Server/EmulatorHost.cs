@@ -122,6 +122,9 @@ internal sealed class EmulatorHost : IAsyncDisposable
         Map("POST", "/upload/mask", FileRoutes.UploadMask);
         Map("GET", "/view", FileRoutes.View);
         Map("GET", "/users", (ctx, _) => InfoRoutes.Users(ctx));
+        Map("POST", "/users", UserRoutes.PostUsers);
+        Map("GET", "/v2/userdata", UserRoutes.ListUserDataV2);
+        Map("GET", "/view_metadata/{folder}", InfoRoutes.ViewMetadata);
         Map("GET", "/settings", InfoRoutes.GetSettings);
         Map("POST", "/settings", InfoRoutes.PostSettings);
         Map("GET", "/settings/{id}", InfoRoutes.GetSetting);

@@ -34,5 +34,11 @@ internal sealed class EmulatorState
     public SocketHub Hub { get; }
     public PromptExecutor Executor { get; }
     public ConcurrentDictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
-    public ConcurrentDictionary<string, byte[]> UserData { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, UserFile> UserData { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>User id to name, as <c>users.json</c>; single-user mode starts with <c>default</c> (PROTOCOL.md §2.13).</summary>
+    public Dictionary<string, string> Users { get; } = new(StringComparer.Ordinal) { ["default"] = "default" };
 }
+
+/// <summary>One in-memory user data file with its modification time (for <c>/v2/userdata</c>).</summary>
+internal sealed record UserFile(byte[] Content, DateTimeOffset Modified);

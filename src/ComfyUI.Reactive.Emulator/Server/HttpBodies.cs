@@ -28,6 +28,14 @@ internal static class HttpBodies
         return Task.CompletedTask;
     }
 
+    /// <summary>aiohttp's <c>web.Response(status=…, text=…)</c>: a plain-text body.</summary>
+    public static Task Text(HttpContext ctx, int status, string text)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "text/plain; charset=utf-8";
+        return ctx.Response.WriteAsync(text);
+    }
+
     public static Task ServerError(HttpContext ctx)
     {
         ctx.Response.StatusCode = 500;

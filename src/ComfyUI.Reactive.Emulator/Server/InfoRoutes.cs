@@ -48,6 +48,34 @@ internal static class InfoRoutes
         return ModelFolders.Contains(folder) ? HttpBodies.Json(ctx, EmptyArray) : HttpBodies.Empty(ctx, 404);
     }
 
+    /// <summary>
+    /// <c>GET /view_metadata/{folder}?filename=</c>: the safetensors <c>__metadata__</c> object; an empty 404 when the
+    /// name is missing or not <c>.safetensors</c>, the file does not exist, or it has no metadata (server.py).
+    /// Only checkpoints exist in the emulator; their metadata comes from <see cref="ComfyEmulatorOptions.CheckpointMetadata"/>.
+    /// </summary>
+    public static Task ViewMetadata(HttpContext ctx, EmulatorState state)
+    {
+        var folder = (string)ctx.Request.RouteValues["folder"]!;
+        var filename = ctx.Request.Query["filename"].ToString();
+        if (folder != "checkpoints" || !filename.EndsWith(".safetensors", StringComparison.Ordinal) ||
+            !state.Options.Checkpoints.Contains(filename, StringComparer.Ordinal) ||
+            !state.Options.CheckpointMetadata.TryGetValue(filename, out var metadata))
+        {
+            return HttpBodies.Empty(ctx, 404);
+        }
+
+        return HttpBodies.Json(ctx, JsonFrames.Write(metadata, static (w, m) =>
+        {
+            w.WriteStartObject();
+            foreach (var (key, value) in m)
+            {
+                w.WriteString(key, value);
+            }
+
+            w.WriteEndObject();
+        }));
+    }
+
     public static Task SystemStats(HttpContext ctx) => HttpBodies.Json(ctx, Fixtures.SystemStats);
 
     public static Task Features(HttpContext ctx) => HttpBodies.Json(ctx, Fixtures.Features);
@@ -116,10 +144,12 @@ internal static class InfoRoutes
     public static Task GetUserData(HttpContext ctx, EmulatorState state)
     {
         var file = Uri.UnescapeDataString((string)ctx.Request.RouteValues["file"]!);
-        if (!state.UserData.TryGetValue(file, out var content))
+        if (!state.UserData.TryGetValue(file, out var stored))
         {
             return HttpBodies.Empty(ctx, 404);
         }
+
+        var content = stored.Content;
 
         ctx.Response.ContentType = file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "application/json" : "application/octet-stream";
         ctx.Response.ContentLength = content.Length;
@@ -144,17 +174,12 @@ internal static class InfoRoutes
 
         using var memory = new MemoryStream();
         await ctx.Request.Body.CopyToAsync(memory, ctx.RequestAborted).ConfigureAwait(false);
-        state.UserData[file] = memory.ToArray();
+        state.UserData[file] = new UserFile(memory.ToArray(), state.Options.TimeProvider.GetUtcNow());
         await HttpBodies.Json(ctx, JsonValue.Create(file)!).ConfigureAwait(false);
     }
 
     public static Task DeleteUserData(HttpContext ctx, EmulatorState state) =>
         state.UserData.TryRemove(Uri.UnescapeDataString((string)ctx.Request.RouteValues["file"]!), out _) ? HttpBodies.Empty(ctx, 204) : HttpBodies.Empty(ctx, 404);
 
-    private static Task Text(HttpContext ctx, int status, string text)
-    {
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "text/plain; charset=utf-8";
-        return ctx.Response.WriteAsync(text);
-    }
+    private static Task Text(HttpContext ctx, int status, string text) => HttpBodies.Text(ctx, status, text);
 }

@@ -1,15 +1,34 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ComfyUI.Reactive.Emulator.Execution;
+using ComfyUI.Reactive.Emulator.Sockets;
 using Microsoft.AspNetCore.Http;
 
 namespace ComfyUI.Reactive.Emulator.Server;
 
-/// <summary>The newer jobs API (<c>/api/jobs…</c>, PROTOCOL.md §2.8): a normalised view over queue and history, plus cancel.</summary>
+/// <summary>
+/// The newer jobs API (<c>/api/jobs…</c>, PROTOCOL.md §2.8): a normalised view over queue and history, plus cancel.
+/// Entries follow comfy_execution/jobs.py: null fields omitted, <c>workflow_id</c> from
+/// <c>extra_data.extra_pnginfo.workflow.id</c>, and for history items the lifecycle timestamps, the
+/// <c>execution_error</c> message, <c>outputs_count</c> (dict items of every output list except <c>animated</c>) and
+/// <c>preview_output</c> (the first previewable item, type <c>output</c> preferred, plus <c>nodeId</c>/<c>mediaType</c>).
+/// </summary>
 internal static class JobRoutes
 {
-    private sealed record Job(string Id, string Status, double Priority, bool PriorityIsFloat, long CreateTime, int OutputsCount, HistoryRecord? History, QueueItem? Item);
+    private static readonly string[] ThreeDExtensions = [".obj", ".fbx", ".gltf", ".glb", ".usdz"];
+
+    /// <summary>What a history entry contributes to its job, computed once per entry from its stored JSON (jobs.py's normalize_history_item).</summary>
+    private sealed record HistoryFacts(JsonNode? Priority, JsonNode? WorkflowId, long? StartTime, long? EndTime, JsonObject? Error, int OutputsCount, JsonObject? Preview);
+
+    private sealed record Job(string Id, string Status, JsonNode? Priority, long CreateTime, JsonNode? WorkflowId, HistoryRecord? History, HistoryFacts? Facts)
+    {
+        public long Duration => Facts is { StartTime: { } s, EndTime: { } e } && s != 0 && e != 0 ? e - s : 0;
+    }
+
+    // Keyed by reference: an entry's facts never change, and they go away with the entry.
+    private static readonly ConditionalWeakTable<HistoryRecord, HistoryFacts> FactsCache = new();
 
     private static List<Job> AllJobs(EmulatorState state)
     {
@@ -17,36 +36,176 @@ internal static class JobRoutes
         var jobs = new List<Job>();
         if (running is not null)
         {
-            jobs.Add(new Job(running.PromptId, "in_progress", running.Number, running.NumberIsFloat, running.CreateTime, 0, null, running));
+            jobs.Add(QueueJob(running, "in_progress"));
         }
 
-        jobs.AddRange(pending.Select(p => new Job(p.PromptId, "pending", p.Number, p.NumberIsFloat, p.CreateTime, 0, null, p)));
+        jobs.AddRange(pending.Select(p => QueueJob(p, "pending")));
         foreach (var h in state.History.All())
         {
+            var facts = FactsCache.GetValue(h, Facts);
             var status = h.StatusStr == "success" ? "completed" : h.Interrupted ? "cancelled" : "failed";
-            jobs.Add(new Job(h.PromptId, status, h.Number, false, h.CreateTime, h.OutputsCount, h, null));
+            jobs.Add(new Job(h.PromptId, status, facts.Priority, h.CreateTime, facts.WorkflowId, h, facts));
         }
 
         return jobs;
     }
 
+    private static Job QueueJob(QueueItem item, string status)
+    {
+        var priority = JsonNode.Parse(JsonFrames.Write(item, static (w, i) => i.WriteNumber(w)));
+        return new Job(item.PromptId, status, priority, item.CreateTime, WorkflowId(item.ExtraData), null, null);
+    }
+
+    private static JsonNode? WorkflowId(JsonNode? extraData) =>
+        extraData is JsonObject e && e["extra_pnginfo"] is JsonObject info && info["workflow"] is JsonObject workflow ? workflow["id"]?.DeepClone() : null;
+
+    private static HistoryFacts Facts(HistoryRecord record)
+    {
+        var doc = JsonNode.Parse(record.Json)!.AsObject();
+        var tuple = doc["prompt"]!.AsArray();
+        long? start = null, end = null;
+        JsonObject? error = null;
+        foreach (var message in doc["status"]?["messages"]?.AsArray() ?? [])
+        {
+            if (message is JsonArray { Count: >= 2 } pair && pair[0] is JsonValue name && pair[1] is JsonObject data)
+            {
+                switch (name.GetValue<string>())
+                {
+                    case "execution_start":
+                        start = data["timestamp"]?.GetValue<long>();
+                        break;
+                    case "execution_success" or "execution_interrupted":
+                        end = data["timestamp"]?.GetValue<long>();
+                        break;
+                    case "execution_error":
+                        end = data["timestamp"]?.GetValue<long>();
+                        error = (JsonObject)data.DeepClone();
+                        break;
+                }
+            }
+        }
+
+        var (count, preview) = OutputsSummary(doc["outputs"] as JsonObject);
+        return new HistoryFacts(tuple[0]?.DeepClone(), WorkflowId(tuple[3]), start, end, error, count, preview);
+    }
+
+    /// <summary>jobs.py <c>get_outputs_summary</c>: counts output items and picks the preview in one pass.</summary>
+    private static (int Count, JsonObject? Preview) OutputsSummary(JsonObject? outputs)
+    {
+        var count = 0;
+        JsonObject? preview = null;
+        JsonObject? fallback = null;
+        foreach (var (nodeId, nodeOutputs) in outputs ?? [])
+        {
+            if (nodeOutputs is not JsonObject lists)
+            {
+                continue;
+            }
+
+            foreach (var (mediaType, items) in lists)
+            {
+                if (mediaType == "animated" || items is not JsonArray array)
+                {
+                    continue;
+                }
+
+                foreach (var item in array)
+                {
+                    // Plain strings (e.g. PreviewAny's text) are not output items, unless they name a 3D file.
+                    JsonObject normalized;
+                    if (item is JsonObject o)
+                    {
+                        normalized = o;
+                    }
+                    else if (item is JsonValue v && v.GetValueKind() == JsonValueKind.String && Has3DExtension(v.GetValue<string>()))
+                    {
+                        normalized = new JsonObject { ["filename"] = v.GetValue<string>(), ["type"] = "output", ["subfolder"] = "", ["mediaType"] = "3d" };
+                    }
+                    else
+                    {
+                        continue;
+                    }
+
+                    count++;
+                    if (preview is not null || !IsPreviewable(mediaType, normalized))
+                    {
+                        continue;
+                    }
+
+                    var enriched = (JsonObject)normalized.DeepClone();
+                    enriched["nodeId"] = nodeId;
+                    if (!enriched.ContainsKey("mediaType"))
+                    {
+                        enriched["mediaType"] = mediaType;
+                    }
+
+                    if (normalized["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String && t.GetValue<string>() == "output")
+                    {
+                        preview = enriched;
+                    }
+                    else
+                    {
+                        fallback ??= enriched;
+                    }
+                }
+            }
+        }
+
+        return (count, preview ?? fallback);
+    }
+
+    private static bool IsPreviewable(string mediaType, JsonObject item)
+    {
+        if (mediaType is "images" or "video" or "audio" or "3d")
+        {
+            return true;
+        }
+
+        if (item["format"] is JsonValue f && f.GetValueKind() == JsonValueKind.String &&
+            f.GetValue<string>() is var format && (format.StartsWith("video/", StringComparison.Ordinal) || format.StartsWith("audio/", StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
+        return item["filename"] is JsonValue n && n.GetValueKind() == JsonValueKind.String && Has3DExtension(n.GetValue<string>());
+    }
+
+    private static bool Has3DExtension(string filename) =>
+        ThreeDExtensions.Any(e => filename.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>One JobEntry in the server's key order, null values omitted (<c>prune_dict</c>).</summary>
     private static JsonObject Entry(Job job)
     {
         var o = new JsonObject
         {
             ["id"] = job.Id,
             ["status"] = job.Status,
-            ["priority"] = job.PriorityIsFloat ? job.Priority : (long)job.Priority,
+            ["priority"] = job.Priority?.DeepClone(),
             ["create_time"] = job.CreateTime,
-            ["outputs_count"] = job.OutputsCount,
         };
-        if (job.History is { } h)
+        if (job.Facts is { } f)
         {
-            o["execution_start_time"] = h.StartTime;
-            o["execution_end_time"] = h.EndTime;
+            Add(o, "execution_start_time", f.StartTime is { } s ? JsonValue.Create(s) : null);
+            Add(o, "execution_end_time", f.EndTime is { } e ? JsonValue.Create(e) : null);
+            Add(o, "execution_error", f.Error?.DeepClone());
+            o["outputs_count"] = f.OutputsCount;
+            Add(o, "preview_output", f.Preview?.DeepClone());
+        }
+        else
+        {
+            o["outputs_count"] = 0;
         }
 
+        Add(o, "workflow_id", job.WorkflowId?.DeepClone());
         return o;
+
+        static void Add(JsonObject o, string key, JsonNode? value)
+        {
+            if (value is not null)
+            {
+                o[key] = value;
+            }
+        }
     }
 
     public static Task List(HttpContext ctx, EmulatorState state)
@@ -65,6 +224,13 @@ internal static class JobRoutes
             jobs = jobs.Where(j => wanted.Contains(j.Status)).ToList();
         }
 
+        if (q.TryGetValue("workflow_id", out var workflowId) && !string.IsNullOrEmpty(workflowId))
+        {
+            // jobs.py compares with ==, so only a string id can match the query's string.
+            var wanted = workflowId.ToString();
+            jobs = jobs.Where(j => j.WorkflowId is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == wanted).ToList();
+        }
+
         var sortBy = q.TryGetValue("sort_by", out var sb) ? sb.ToString() : "created_at";
         var desc = !(q.TryGetValue("sort_order", out var so) && so == "asc");
         if (sortBy is not ("created_at" or "execution_duration"))
@@ -72,7 +238,7 @@ internal static class JobRoutes
             return HttpBodies.Json(ctx, new JsonObject { ["error"] = "sort_by must be 'created_at' or 'execution_duration'" }, 400);
         }
 
-        Func<Job, long> key = sortBy == "created_at" ? j => j.CreateTime : j => j.History is { } h ? h.EndTime - h.StartTime : 0;
+        Func<Job, long> key = sortBy == "created_at" ? j => j.CreateTime : j => j.Duration;
         jobs = (desc ? jobs.OrderByDescending(key) : jobs.OrderBy(key)).ToList();
         int? limit = null;
         var offset = 0;
@@ -108,7 +274,8 @@ internal static class JobRoutes
     public static Task Get(HttpContext ctx, EmulatorState state)
     {
         var id = (string)ctx.Request.RouteValues["id"]!;
-        var job = AllJobs(state).FirstOrDefault(j => j.Id == id);
+        // get_job looks in history first, then running, then pending (a reused id can be in both).
+        var job = AllJobs(state).Where(j => j.Id == id).OrderBy(j => j.History is null).FirstOrDefault();
         if (job is null)
         {
             return HttpBodies.Json(ctx, new JsonObject { ["error"] = "Job not found" }, 404);

@@ -210,6 +210,37 @@ public sealed class RoutesTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task History_OverCapAndReusedId_EvictsOldestAndOverwritesInPlace()
+    {
+        await using var capped = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { MaxHistoryItems = 2 });
+        using var client = new HttpClient { BaseAddress = capped.BaseAddress };
+        await using var c = await RawClient.ConnectAsync(capped.BaseAddress, "cap", featureFlags: false);
+        var a = Guid.NewGuid().ToString();
+        var b = Guid.NewGuid().ToString();
+        var d = Guid.NewGuid().ToString();
+        async Task RunAsync(string id, string text)
+        {
+            var prompt = Fixture.Workflow("text_preview_any");
+            prompt["1"]!["inputs"]!["string_b"] = text;
+            await Fixture.SubmitAsync(client, prompt, "cap", body => body["prompt_id"] = id);
+            await c.WaitForDoneAsync(id);
+        }
+
+        await RunAsync(a, "first");
+        await RunAsync(b, "second");
+        await RunAsync(a, "again");
+
+        // A reused id keeps its place (Python dict assignment) but holds the newer run.
+        var history = (await Fixture.GetJsonAsync(client, "/history")).AsObject();
+        Assert.Equal([a, b], history.Select(p => p.Key));
+        Assert.Equal("again", history[a]!["prompt"]![2]!["1"]!["inputs"]!["string_b"]!.GetValue<string>());
+
+        await RunAsync(d, "third");
+        Assert.Equal([b, d], (await Fixture.GetJsonAsync(client, "/history")).AsObject().Select(p => p.Key));
+        Assert.Equal("{}", await client.GetStringAsync($"/history/{a}"));
+    }
+
+    [Fact]
     public async Task Free_FreeMemory_ResetsCacheSoRerunExecutes()
     {
         await using var c = await RawClient.ConnectAsync(emulator.BaseAddress, "free", featureFlags: false);
