@@ -89,14 +89,14 @@ public sealed class ComfyClientEmulatorTests
         var errors = new List<Exception>();
         using var watch = client.Events.Subscribe(_ => { }, errors.Add);
 
-        var next = client.Events.Where(e => e is not UnknownBinaryEvent).FirstAsync().ToTask();
+        var next = client.Events.OfType<StatusEvent>().FirstAsync().ToTask();
         var unknownBinary = client.Events.OfType<UnknownBinaryEvent>().FirstAsync().ToTask();
         emulator.Faults.SendMalformedFrame(client.ClientId);
         emulator.Faults.SendBinaryFrame([0, 0, 0, 4, 0, 0, 0x10, 0], client.ClientId);
         emulator.Faults.SendBinaryFrame([0, 0, 0, 42, 1], client.ClientId);
         await client.Api.SubmitPromptAsync(Request(client, "text_preview_any", Guid.NewGuid().ToString()));
 
-        Assert.IsType<StatusEvent>(await next.WaitAsync(Bound));
+        Assert.Equal(1, (await next.WaitAsync(Bound)).QueueRemaining);
         Assert.Equal(42u, (await unknownBinary.WaitAsync(Bound)).EventType);
         Assert.Empty(errors);
         Assert.Equal(ConnectionState.Connected, client.ConnectionState);
