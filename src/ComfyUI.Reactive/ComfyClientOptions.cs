@@ -52,6 +52,13 @@ public sealed class ComfyClientOptions
     /// Default 64 MiB (a full-size PNG from SaveImageWebsocket fits).</summary>
     public int MaxFrameBytes { get; set; } = 64 * 1024 * 1024;
 
+    // REST
+
+    /// <summary>Whether REST calls use the <c>/api/...</c> paths (default true). Set false only for servers older than
+    /// mid-2024, which have bare paths only (<c>/prompt</c>, <c>/queue</c>, ...). The jobs API always uses <c>/api/jobs</c>,
+    /// the only path it has.</summary>
+    public bool UseApiPrefix { get; set; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
     public void Validate()
     {
