@@ -1,0 +1,536 @@
+using System.Buffers;
+using System.Text.Json;
+using ComfyUI.Reactive.Models;
+
+namespace ComfyUI.Reactive.Workflows;
+
+/// <summary>
+/// Client-side mirror of the server's <c>validate_prompt</c> / <c>validate_inputs</c> (ComfyUI 0.3.64, PROTOCOL.md
+/// §5.2–5.3): same error types, messages, details, <c>extra_info</c> and node ids. Deliberate differences, all because
+/// the server's behaviour there depends on Python set order or on code we cannot see: output nodes and inputs are
+/// visited in document/declared order (the server iterates sets); tracebacks are empty; a node's own
+/// <c>VALIDATE_INPUTS</c> is only known for upload inputs (LoadImage's file check); a cycle is reported as the newer
+/// servers' <c>dependency_cycle</c> (0.3.64 would recurse until Python's recursion limit).
+/// </summary>
+internal sealed class WorkflowValidator
+{
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+    private static readonly JsonElement EmptyArray = JsonDocument.Parse("[]").RootElement.Clone();
+
+    private readonly IReadOnlyDictionary<string, JsonElement> _nodes;
+    private readonly NodeSchemaCatalog _catalog;
+    private readonly WorkflowValidationOptions _options;
+    private readonly Dictionary<string, NodeResult> _validated = new(StringComparer.Ordinal);
+    private readonly List<string> _stack = [];
+
+    private WorkflowValidator(IReadOnlyDictionary<string, JsonElement> nodes, NodeSchemaCatalog catalog, WorkflowValidationOptions options)
+    {
+        _nodes = nodes;
+        _catalog = catalog;
+        _options = options;
+    }
+
+    public static WorkflowValidationResult Validate(
+        IReadOnlyList<string> ids, IReadOnlyDictionary<string, JsonElement> nodes, NodeSchemaCatalog catalog, WorkflowValidationOptions options) =>
+        new WorkflowValidator(nodes, catalog, options).Run(ids);
+
+    private WorkflowValidationResult Run(IReadOnlyList<string> ids)
+    {
+        var outputs = new List<string>();
+        foreach (var id in ids)
+        {
+            // The server stops at the first node it cannot resolve, in prompt order. Newer servers call it
+            // missing_node_type with extra_info; the recorded 0.3.64 said invalid_prompt, which is what we report.
+            if (Workflow.ClassTypeOf(_nodes[id]) is not { } classType)
+            {
+                return PromptLevel("invalid_prompt", "Cannot execute because a node is missing the class_type property.", $"Node ID '#{id}'");
+            }
+
+            if (!_catalog.TryGetNode(classType, out var info))
+            {
+                return PromptLevel("invalid_prompt", $"Cannot execute because node {classType} does not exist.", $"Node ID '#{id}'");
+            }
+
+            if (info.OutputNode)
+            {
+                outputs.Add(id);
+            }
+        }
+
+        if (outputs.Count == 0)
+        {
+            return PromptLevel("prompt_no_outputs", "Prompt has no outputs", string.Empty);
+        }
+
+        var good = new List<string>();
+        var failed = new List<IReadOnlyList<PromptError>>();
+        var nodeErrors = new Dictionary<string, (IReadOnlyList<PromptError> Errors, List<string> Dependents)>(StringComparer.Ordinal);
+        foreach (var output in outputs)
+        {
+            var outcome = ValidateNode(output);
+            IReadOnlyList<PromptError> reasons;
+            bool valid;
+            if (outcome.Raised is { } raised)
+            {
+                reasons = [Error("exception_during_validation", "Exception when validating node", raised.Message, w =>
+                {
+                    w.WriteString("exception_type", raised.Type);
+                    w.WritePropertyName("traceback");
+                    EmptyArray.WriteTo(w);
+                })];
+                _validated[output] = new NodeResult(false, reasons);
+                valid = false;
+            }
+            else
+            {
+                valid = outcome.Result!.Valid;
+                reasons = outcome.Result.Errors;
+            }
+
+            if (valid)
+            {
+                good.Add(output);
+                continue;
+            }
+
+            failed.Add(reasons);
+
+            // As the server does: every node validated so far with errors of its own gets this output as a dependent.
+            foreach (var (nodeId, result) in _validated)
+            {
+                if (!result.Valid && result.Errors.Count > 0)
+                {
+                    if (!nodeErrors.TryGetValue(nodeId, out var entry))
+                    {
+                        entry = (result.Errors, []);
+                        nodeErrors[nodeId] = entry;
+                    }
+
+                    entry.Dependents.Add(output);
+                }
+            }
+        }
+
+        var errors = nodeErrors.ToDictionary(
+            kv => kv.Key,
+            kv => new NodeValidationError
+            {
+                NodeId = kv.Key,
+                ClassType = Workflow.ClassTypeOf(_nodes[kv.Key]) ?? string.Empty,
+                DependentOutputs = kv.Value.Dependents,
+                Errors = kv.Value.Errors,
+            },
+            StringComparer.Ordinal);
+        PromptError? error = null;
+        if (good.Count == 0)
+        {
+            error = Error(
+                "prompt_outputs_failed_validation",
+                "Prompt outputs failed validation",
+                string.Join('\n', failed.SelectMany(r => r).Select(e => $"{e.Message}: {e.Details}")),
+                null);
+        }
+
+        return new WorkflowValidationResult(error, errors, outputs, good);
+    }
+
+    private Outcome ValidateNode(string id)
+    {
+        if (_validated.TryGetValue(id, out var done))
+        {
+            return new Outcome(done, null);
+        }
+
+        _stack.Add(id);
+        try
+        {
+            return ValidateInputs(id);
+        }
+        finally
+        {
+            _stack.RemoveAt(_stack.Count - 1);
+        }
+    }
+
+    private Outcome ValidateInputs(string id)
+    {
+        var node = _nodes[id];
+        _catalog.TryGetNode(Workflow.ClassTypeOf(node)!, out var info);
+        var inputs = Workflow.InputsOf(node);
+        var errors = new List<PromptError>();
+        var valid = true;
+        var fileChecks = new List<(string Name, InputSpec Spec, JsonElement Value)>();
+        foreach (var (name, spec, required) in NodeSchemaCatalog.DeclaredInputs(info!))
+        {
+            if (inputs is not { } present || !present.TryGetProperty(name, out var value))
+            {
+                if (required)
+                {
+                    errors.Add(Error("required_input_missing", "Required input is missing", name, w => w.WriteString("input_name", name)));
+                }
+
+                continue;
+            }
+
+            if (value.ValueKind == JsonValueKind.Array)
+            {
+                var linked = ValidateLink(id, name, spec, value, errors);
+                if (linked.Raised is not null)
+                {
+                    return linked;
+                }
+
+                valid &= linked.Result!.Valid;
+                continue;
+            }
+
+            if (UploadKind(spec) is not null)
+            {
+                // These nodes define VALIDATE_INPUTS for the input, so the server skips min/max/combo and asks the node.
+                if (_options.CheckInputFiles)
+                {
+                    fileChecks.Add((name, spec, value));
+                }
+
+                continue;
+            }
+
+            ValidateValue(name, spec, value, errors);
+        }
+
+        foreach (var (name, spec, value) in fileChecks)
+        {
+            if (!IsKnownFile(spec, value))
+            {
+                errors.Add(Error(
+                    "custom_validation_failed",
+                    "Custom validation failed for node",
+                    $"{name} - Invalid {UploadKind(spec)} file: {PythonValue.Str(value)}",
+                    w => w.WriteString("input_name", name)));
+            }
+        }
+
+        var result = new NodeResult(errors.Count == 0 && valid, errors);
+        _validated[id] = result;
+        return new Outcome(result, null);
+    }
+
+    /// <summary>One linked input. Returns Raised when the server would raise (missing node, bad slot), which aborts the node.</summary>
+    private Outcome ValidateLink(string id, string name, InputSpec spec, JsonElement link, List<PromptError> errors)
+    {
+        var ok = new Outcome(new NodeResult(true, []), null);
+        var failed = new Outcome(new NodeResult(false, []), null);
+        if (link.GetArrayLength() != 2)
+        {
+            errors.Add(Error("bad_linked_input", "Bad linked input, must be a length-2 list of [node_id, slot_index]", name, w =>
+            {
+                w.WriteString("input_name", name);
+                WriteInputConfig(w, spec);
+                w.WritePropertyName("received_value");
+                link.WriteTo(w);
+            }));
+            return ok;
+        }
+
+        var source = link[0];
+        if (source.ValueKind is JsonValueKind.Array or JsonValueKind.Object)
+        {
+            return Raise("TypeError", $"unhashable type: '{(source.ValueKind == JsonValueKind.Array ? "list" : "dict")}'");
+        }
+
+        // prompt[o_id]: keys are strings, so a numeric id is a KeyError too (str(KeyError(x)) is repr(x)).
+        if (source.ValueKind != JsonValueKind.String || !_nodes.TryGetValue(source.GetString()!, out var sourceNode))
+        {
+            return Raise("KeyError", PythonValue.Repr(source));
+        }
+
+        var sourceId = source.GetString()!;
+        _catalog.TryGetNode(Workflow.ClassTypeOf(sourceNode)!, out var sourceInfo);
+        var returnTypes = sourceInfo!.Output;
+        var slot = link[1];
+        if (PythonNumber.FromJson(slot) is not { IsInt: true } index)
+        {
+            return Raise("TypeError", $"tuple indices must be integers or slices, not {PythonTypeName(slot)}");
+        }
+
+        if (index.Integer < -returnTypes.Count || index.Integer >= returnTypes.Count)
+        {
+            return Raise("IndexError", "tuple index out of range");
+        }
+
+        var at = (int)index.Integer;
+        var receivedType = returnTypes[at < 0 ? returnTypes.Count + at : at];
+        if (!LinkTypes.Accepts(spec, receivedType))
+        {
+            errors.Add(Error(
+                "return_type_mismatch",
+                "Return type mismatch between linked nodes",
+                $"{name}, received_type({receivedType}) mismatch input_type({TypeText(spec)})",
+                w =>
+                {
+                    w.WriteString("input_name", name);
+                    WriteInputConfig(w, spec);
+                    w.WriteString("received_type", receivedType);
+                    w.WritePropertyName("linked_node");
+                    link.WriteTo(w);
+                }));
+            return ok;
+        }
+
+        var cycleAt = _stack.IndexOf(sourceId);
+        if (cycleAt >= 0)
+        {
+            var cycle = _stack.Skip(cycleAt).Append(sourceId).ToList();
+            errors.Add(Error(
+                "dependency_cycle",
+                "Dependency cycle detected",
+                string.Join(" -> ", cycle.Select(n => $"{n} ({Workflow.ClassTypeOf(_nodes[n])})")),
+                w =>
+                {
+                    w.WriteString("node_id", id);
+                    w.WriteStartArray("cycle_nodes");
+                    foreach (var n in cycle.Take(cycle.Count - 1))
+                    {
+                        w.WriteStringValue(n);
+                    }
+
+                    w.WriteEndArray();
+                }));
+            return failed;
+        }
+
+        var inner = ValidateNode(sourceId);
+        if (inner.Raised is { } raised)
+        {
+            // The server pins an exception inside the upstream node on that node, described from this consumer's input.
+            _validated[sourceId] = new NodeResult(false,
+            [
+                Error("exception_during_inner_validation", "Exception when validating inner node", raised.Message, w =>
+                {
+                    w.WriteString("input_name", name);
+                    WriteInputConfig(w, spec);
+                    w.WriteString("exception_message", raised.Message);
+                    w.WriteString("exception_type", raised.Type);
+                    w.WritePropertyName("traceback");
+                    EmptyArray.WriteTo(w);
+                    w.WritePropertyName("linked_node");
+                    link.WriteTo(w);
+                }),
+            ]);
+            return failed;
+        }
+
+        return inner.Result!.Valid ? ok : failed;
+    }
+
+    private void ValidateValue(string name, InputSpec spec, JsonElement value, List<PromptError> errors)
+    {
+        PythonNumber? number;
+        switch (spec.TypeName)
+        {
+            case "INT" when !LinkTypes.IsLegacyCombo(spec):
+                if (!PythonValue.TryInt(value, out var integer, out var intError))
+                {
+                    errors.Add(InvalidType(name, spec, value, intError));
+                    return;
+                }
+
+                number = PythonNumber.Int(integer);
+                break;
+            case "FLOAT":
+                if (!PythonValue.TryFloat(value, out var real, out var floatError))
+                {
+                    errors.Add(InvalidType(name, spec, value, floatError));
+                    return;
+                }
+
+                number = PythonNumber.Real(real);
+                break;
+            case "STRING" or "BOOLEAN":
+                // str() and bool() accept anything (so "false" is true: send JSON booleans).
+                number = null;
+                break;
+            default:
+                number = PythonNumber.FromJson(value);
+                break;
+        }
+
+        if (number is { } n)
+        {
+            if (Option(spec, "min") is { } minElement && PythonNumber.FromJson(minElement) is { } min && n.CompareTo(min) < 0)
+            {
+                errors.Add(Error("value_smaller_than_min", $"Value {n} smaller than min of {min}", name, w =>
+                {
+                    w.WriteString("input_name", name);
+                    WriteInputConfig(w, spec);
+                    w.WritePropertyName("received_value");
+                    n.WriteTo(w);
+                }));
+                return;
+            }
+
+            if (Option(spec, "max") is { } maxElement && PythonNumber.FromJson(maxElement) is { } max && n.CompareTo(max) > 0)
+            {
+                errors.Add(Error("value_bigger_than_max", $"Value {n} bigger than max of {max}", name, w =>
+                {
+                    w.WriteString("input_name", name);
+                    WriteInputConfig(w, spec);
+                    w.WritePropertyName("received_value");
+                    n.WriteTo(w);
+                }));
+                return;
+            }
+        }
+
+        if (ComboList(spec) is { } list && !list.EnumerateArray().Any(option => PythonValue.Equal(option, value)))
+        {
+            var count = list.GetArrayLength();
+
+            // The server leaves long lists (scanned model files) out of the answer.
+            var listText = count > 20 ? $"(list of length {count})" : PythonValue.Repr(list);
+            errors.Add(Error("value_not_in_list", "Value not in list", $"{name}: '{PythonValue.Str(value)}' not in {listText}", w =>
+            {
+                w.WriteString("input_name", name);
+                if (count > 20)
+                {
+                    w.WriteNull("input_config");
+                }
+                else
+                {
+                    WriteInputConfig(w, spec);
+                }
+
+                w.WritePropertyName("received_value");
+                value.WriteTo(w);
+            }));
+        }
+    }
+
+    private JsonElement? ComboList(InputSpec spec)
+    {
+        if (LinkTypes.IsLegacyCombo(spec))
+        {
+            return spec.Raw[0];
+        }
+
+        if (spec.TypeName == "COMBO" && _options.CheckV3Combos &&
+            Option(spec, "options") is { ValueKind: JsonValueKind.Array } options &&
+            Option(spec, "multiselect") is not { ValueKind: JsonValueKind.True })
+        {
+            return options;
+        }
+
+        return null;
+    }
+
+    private static PromptError InvalidType(string name, InputSpec spec, JsonElement value, string exception) =>
+        Error(
+            "invalid_input_type",
+            $"Failed to convert an input value to a {spec.TypeName} value",
+            $"{name}, {PythonValue.Str(value)}, {exception}",
+            w =>
+            {
+                w.WriteString("input_name", name);
+                WriteInputConfig(w, spec);
+                w.WritePropertyName("received_value");
+                value.WriteTo(w);
+                w.WriteString("exception_message", exception);
+            });
+
+    /// <summary>"image" for <c>image_upload: true</c>, "audio", "video", ...; null when the input is not an upload list.</summary>
+    private static string? UploadKind(InputSpec spec)
+    {
+        if (!spec.IsCombo || spec.Options is not { ValueKind: JsonValueKind.Object } options)
+        {
+            return null;
+        }
+
+        foreach (var option in options.EnumerateObject())
+        {
+            if (option.Name.EndsWith("_upload", StringComparison.Ordinal) && option.Value.ValueKind == JsonValueKind.True)
+            {
+                return option.Name[..^"_upload".Length];
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsKnownFile(InputSpec spec, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        var name = value.GetString()!;
+        if (name.EndsWith(" [input]", StringComparison.Ordinal))
+        {
+            name = name[..^" [input]".Length];
+        }
+        else if (name.EndsWith(']') && name.Contains(" [", StringComparison.Ordinal))
+        {
+            return true; // [output] / [temp]: another folder, not listed.
+        }
+
+        // The list holds the input folder's top level only; the server also finds files in subfolders.
+        return name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) ||
+               spec.ComboOptions!.Contains(name, StringComparer.Ordinal);
+    }
+
+    private static void WriteInputConfig(Utf8JsonWriter writer, InputSpec spec)
+    {
+        // The server sends (type, extra_info): the spec's first element and its options, {} when it has none.
+        writer.WriteStartArray("input_config");
+        if (spec.Raw.ValueKind == JsonValueKind.Array && spec.Raw.GetArrayLength() > 0)
+        {
+            spec.Raw[0].WriteTo(writer);
+        }
+        else
+        {
+            writer.WriteStringValue(spec.TypeName);
+        }
+
+        (spec.Options is { ValueKind: JsonValueKind.Object } options ? options : EmptyObject).WriteTo(writer);
+        writer.WriteEndArray();
+    }
+
+    private static string TypeText(InputSpec spec) => LinkTypes.IsLegacyCombo(spec) ? PythonValue.Repr(spec.Raw[0]) : spec.TypeName;
+
+    private static JsonElement? Option(InputSpec spec, string key) =>
+        spec.Options is { ValueKind: JsonValueKind.Object } options && options.TryGetProperty(key, out var value) ? value : null;
+
+    private static string PythonTypeName(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null => "NoneType",
+        JsonValueKind.String => "str",
+        JsonValueKind.Object => "dict",
+        JsonValueKind.Array => "list",
+        _ => "float",
+    };
+
+    private static Outcome Raise(string type, string message) => new(null, new Raised(type, message));
+
+    private static WorkflowValidationResult PromptLevel(string type, string message, string details) =>
+        new(Error(type, message, details, null), new Dictionary<string, NodeValidationError>(), [], []);
+
+    private static PromptError Error(string type, string message, string details, Action<Utf8JsonWriter>? extra)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            extra?.Invoke(writer);
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return new PromptError { Type = type, Message = message, Details = details, ExtraInfo = document.RootElement.Clone() };
+    }
+
+    private sealed record NodeResult(bool Valid, IReadOnlyList<PromptError> Errors);
+
+    private readonly record struct Raised(string Type, string Message);
+
+    private readonly record struct Outcome(NodeResult? Result, Raised? Raised);
+}
