@@ -46,6 +46,7 @@ internal sealed class JobTracker : IDisposable
     private int _queueRefreshArmed;
     private long _lastQueueRefreshTicks = long.MinValue;
     private int _disposed;
+    private Task _lastReconcile = Task.CompletedTask;
 
     public JobTracker(ComfyClient client, ComfyClientOptions options, ILogger logger)
     {
@@ -427,7 +428,7 @@ internal sealed class JobTracker : IDisposable
         }
 
         // A queued job missing from the queue finished quickly or was deleted by someone else: ask the history.
-        await ApplyQueueAsync(queue, sequence, static j => j.IsQueued).ConfigureAwait(false);
+        await ApplyQueueAsync(queue, sequence, static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
     }
 
     // ---- reconciliation ----
@@ -440,8 +441,11 @@ internal sealed class JobTracker : IDisposable
             return;
         }
 
-        _ = ReconcileAsync(which);
+        _lastReconcile = ReconcileAsync(which);
     }
+
+    /// <summary>Resolves when the latest reconciliation finished (tests await it instead of sleeping).</summary>
+    public Task WhenReconciledAsync() => Volatile.Read(ref _lastReconcile);
 
     private async Task ReconcileAsync(Func<TrackedJob, bool> which)
     {
@@ -459,7 +463,7 @@ internal sealed class JobTracker : IDisposable
                 return;
             }
 
-            await ApplyQueueAsync(queue, sequence, which).ConfigureAwait(false);
+            await ApplyQueueAsync(queue, sequence, which, graceWhileConnected: false).ConfigureAwait(false);
         }
         finally
         {
@@ -471,7 +475,7 @@ internal sealed class JobTracker : IDisposable
         }
     }
 
-    private async Task ApplyQueueAsync(QueueState queue, long sequence, Func<TrackedJob, bool> checkDeparted)
+    private async Task ApplyQueueAsync(QueueState queue, long sequence, Func<TrackedJob, bool> checkDeparted, bool graceWhileConnected)
     {
         var running = new HashSet<string>(queue.Running.Select(i => i.PromptId), StringComparer.Ordinal);
         var pending = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -505,11 +509,11 @@ internal sealed class JobTracker : IDisposable
 
         if (departed is not null)
         {
-            await Task.WhenAll(departed.Select(CheckHistoryAsync)).ConfigureAwait(false);
+            await Task.WhenAll(departed.Select(j => CheckHistoryAsync(j, graceWhileConnected))).ConfigureAwait(false);
         }
     }
 
-    private async Task CheckHistoryAsync(TrackedJob job)
+    private async Task CheckHistoryAsync(TrackedJob job, bool graceWhileConnected)
     {
         job.MarkReconciled();
         HistoryEntry? entry;
@@ -537,13 +541,14 @@ internal sealed class JobTracker : IDisposable
             return;
         }
 
-        if (!_connected)
+        if (!graceWhileConnected || !_connected)
         {
+            // Reconnects and silence: the frames of that run are gone, the history is all there is.
             job.CompleteFromHistory(entry);
             return;
         }
 
-        // The socket is up, so its frames (websocket images, the final executing) are probably just behind the history;
+        // A queued job that left the queue while the socket is up: its frames (websocket images, the final executing) are probably just behind the history;
         // give them a moment and finish from the history only if they do not come.
         Scheduler.Schedule(HistoryGrace, () => job.CompleteFromHistory(entry));
     }
