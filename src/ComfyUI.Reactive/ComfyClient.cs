@@ -26,7 +26,7 @@ namespace ComfyUI.Reactive;
 /// <para><b>Previews</b> (<see cref="PreviewImageEvent"/>) hand out the image as a slice of the received frame; the
 /// memory stays valid for as long as you hold the event.</para>
 /// </remarks>
-public sealed class ComfyClient : IAsyncDisposable
+public sealed partial class ComfyClient : IAsyncDisposable
 {
     private static readonly string HelloWithPreviewMetadata =
         """{"type":"feature_flags","data":{"supports_preview_metadata":true}}""";
@@ -39,6 +39,7 @@ public sealed class ComfyClient : IAsyncDisposable
     private readonly IDisposable _pump;
     private readonly IObservable<ComfyEvent> _isolatedEvents;
     private readonly ILogger _logger;
+    private readonly ComfyClientOptions _options;
     private volatile FeatureFlagsEvent? _serverFeatures;
     private int _disposed;
 
@@ -63,6 +64,7 @@ public sealed class ComfyClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _logger = options.Logger ?? NullLogger.Instance;
+        _options = options;
         ClientId = options.ClientId ?? Guid.NewGuid().ToString("N");
         BaseAddress = options.BaseAddress;
         Api = new ComfyApi(options);
@@ -190,6 +192,7 @@ public sealed class ComfyClient : IAsyncDisposable
             return;
         }
 
+        DisposeJobs();
         await _socket.DisposeAsync().ConfigureAwait(false);
         _pump.Dispose();
         _events.OnCompleted();

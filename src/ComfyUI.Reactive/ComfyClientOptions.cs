@@ -61,6 +61,10 @@ public sealed class ComfyClientOptions
     /// the only path it has.</summary>
     public bool UseApiPrefix { get; set; } = true;
 
+    /// <summary>The Comfy.org API key for paid API nodes, put into <c>extra_data.api_key_comfy_org</c> of every job
+    /// submission (a job's own <c>JobOptions.ComfyOrgApiKey</c> wins). Never logged or printed.</summary>
+    public string? ComfyOrgApiKey { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
     public void Validate()
     {

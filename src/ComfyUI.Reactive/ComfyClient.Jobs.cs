@@ -1,0 +1,108 @@
+using ComfyUI.Reactive.Jobs;
+using ComfyUI.Reactive.Workflows;
+
+namespace ComfyUI.Reactive;
+
+/// <summary>Jobs: running workflows as cold observables, and the node schemas used to validate them.</summary>
+public sealed partial class ComfyClient
+{
+    private readonly object _jobsGate = new();
+    private JobTracker? _jobs;
+    private CatalogSnapshot? _catalog;
+
+    /// <summary>
+    /// A job that runs <paramref name="workflow"/>: a cold <see cref="IObservable{T}"/> of <see cref="JobUpdate"/>s, also
+    /// awaitable for the <see cref="JobResult"/>. Nothing is sent until it is subscribed or awaited, and each
+    /// subscription or await submits again (see <see cref="ComfyJob"/>).
+    /// </summary>
+    /// <param name="workflow">The workflow.</param>
+    /// <param name="options">Timeouts, validation, priority, attachments; null for the defaults.</param>
+    /// <returns>The job.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="workflow"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
+    public ComfyJob Run(Workflow workflow, JobOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        options ??= new JobOptions();
+        options.Validate();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return new ComfyJob(GetJobTracker, workflow, options);
+    }
+
+    /// <summary>Runs <paramref name="workflow"/> once and returns its result.</summary>
+    /// <param name="workflow">The workflow.</param>
+    /// <param name="options">Timeouts, validation, priority, attachments; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the job on the server (delete if queued, interrupt by id if running);
+    /// the task then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The outputs and timings.</returns>
+    /// <exception cref="ComfyPromptValidationException">The prompt was rejected (by the server, or before sending).</exception>
+    /// <exception cref="ComfyExecutionException">A node raised.</exception>
+    /// <exception cref="ComfyInterruptedException">The prompt was interrupted on the server.</exception>
+    /// <exception cref="ComfyTimeoutException">A <see cref="JobOptions"/> timeout fired (<see cref="ComfyTimeoutException.Phase"/> says which).</exception>
+    /// <exception cref="ComfyJobLostException">The server no longer knows the prompt.</exception>
+    public Task<JobResult> RunAsync(Workflow workflow, JobOptions? options = null, CancellationToken cancellationToken = default) =>
+        Run(workflow, options).ToTask(cancellationToken);
+
+    /// <summary>
+    /// The server's node schemas (<c>GET /object_info</c>), fetched once per client on first use and shared by every
+    /// job's validation. A failed fetch is retried on the next call.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (the shared fetch goes on).</param>
+    /// <returns>The catalog.</returns>
+    public Task<NodeSchemaCatalog> GetNodeSchemaCatalogAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var snapshot = Volatile.Read(ref _catalog);
+        if (snapshot is null || snapshot.Task.IsFaulted || snapshot.Task.IsCanceled)
+        {
+            var fresh = new CatalogSnapshot(FetchCatalogAsync(), _options.Scheduler.Now);
+            snapshot = Interlocked.CompareExchange(ref _catalog, fresh, snapshot) == snapshot ? fresh : Volatile.Read(ref _catalog)!;
+        }
+
+        return snapshot.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets the cached node schemas; the next validation fetches them again (after installing models or nodes).</summary>
+    public void InvalidateNodeSchemaCatalog() => Volatile.Write(ref _catalog, null);
+
+    /// <summary>The cached catalog if one was fetched successfully, else null (never fetches).</summary>
+    internal NodeSchemaCatalog? CachedNodeSchemaCatalog =>
+        Volatile.Read(ref _catalog) is { Task.IsCompletedSuccessfully: true } snapshot ? snapshot.Task.Result : null;
+
+    /// <summary>Refetches the catalog if <paramref name="stale"/> is the cached one and at least a second old; else returns the cached one.</summary>
+    internal Task<NodeSchemaCatalog> RefreshNodeSchemaCatalogAsync(NodeSchemaCatalog stale, CancellationToken cancellationToken)
+    {
+        var snapshot = Volatile.Read(ref _catalog);
+        if (snapshot is { Task.IsCompletedSuccessfully: true } && ReferenceEquals(snapshot.Task.Result, stale) &&
+            _options.Scheduler.Now - snapshot.FetchedAt >= TimeSpan.FromSeconds(1))
+        {
+            Interlocked.CompareExchange(ref _catalog, null, snapshot);
+        }
+
+        return GetNodeSchemaCatalogAsync(cancellationToken);
+    }
+
+    /// <summary>The dispatcher (tests).</summary>
+    internal JobTracker GetJobTracker()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        lock (_jobsGate)
+        {
+            return _jobs ??= new JobTracker(this, _options, _logger);
+        }
+    }
+
+    private void DisposeJobs()
+    {
+        lock (_jobsGate)
+        {
+            _jobs?.Dispose();
+        }
+    }
+
+    private async Task<NodeSchemaCatalog> FetchCatalogAsync() =>
+        new(await Api.GetObjectInfoAsync(CancellationToken.None).ConfigureAwait(false));
+
+    private sealed record CatalogSnapshot(Task<NodeSchemaCatalog> Task, DateTimeOffset FetchedAt);
+}

@@ -1,0 +1,136 @@
+using System.Reactive;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using ComfyUI.Reactive.Workflows;
+
+namespace ComfyUI.Reactive.Jobs;
+
+/// <summary>
+/// A workflow to run on a server, as a <b>cold</b> observable of <see cref="JobUpdate"/>s: nothing happens until it is
+/// subscribed (or awaited); then it submits, streams what happens to that prompt, and ends exactly once —
+/// <c>OnCompleted</c> right after <see cref="JobCompleted"/>, or <c>OnError</c> with a typed exception.
+/// </summary>
+/// <remarks>
+/// <para><b>Every subscription, and every <c>await</c>, is a new submission</b> with a new prompt id. To watch one run
+/// from several places, share it: <c>var shared = job.Replay(); shared.Connect();</c> (or <c>Publish().RefCount()</c>).</para>
+/// <para><b>Disposing the subscription cancels the server job</b>: deleted from the queue if it waits, interrupted by its
+/// prompt id if it runs. Nothing else on the server is touched.</para>
+/// <para><b>Threading.</b> Updates arrive on the socket's receive thread (or a thread-pool or scheduler thread for
+/// results read from the history and for timeouts), one at a time, never concurrently. Do not block in the callbacks;
+/// use <c>ObserveOn</c> to move work elsewhere.</para>
+/// </remarks>
+public sealed class ComfyJob : IObservable<JobUpdate>
+{
+    private readonly Func<JobTracker> _tracker;
+
+    internal ComfyJob(Func<JobTracker> tracker, Workflow workflow, JobOptions options)
+    {
+        _tracker = tracker;
+        Workflow = workflow;
+        Options = options;
+    }
+
+    /// <summary>The workflow each subscription submits (seeds of <c>-1</c> are drawn fresh per submission).</summary>
+    public Workflow Workflow { get; }
+
+    /// <summary>The options of each submission.</summary>
+    public JobOptions Options { get; }
+
+    /// <summary>Submits the workflow and streams its updates to <paramref name="observer"/>; dispose to cancel the job.</summary>
+    /// <param name="observer">Receives the updates, then exactly one of <c>OnCompleted</c> or <c>OnError</c>.</param>
+    /// <returns>Disposing it cancels the job on the server (if it has not ended) and stops the updates.</returns>
+    public IDisposable Subscribe(IObserver<JobUpdate> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        return _tracker().Track(Workflow, Options, observer);
+    }
+
+    /// <summary>Submits the workflow (a new submission per call) and waits for the result.</summary>
+    /// <param name="cancellationToken">Cancels the job on the server; the task then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The result.</returns>
+    public Task<JobResult> ToTask(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var completion = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        JobResult? result = null;
+        var subscription = Subscribe(Observer.Create<JobUpdate>(
+            u => result = (u as JobCompleted)?.Result ?? result,
+            e => completion.TrySetException(e),
+            () =>
+            {
+                if (result is not null)
+                {
+                    completion.TrySetResult(result);
+                }
+                else
+                {
+                    completion.TrySetException(new InvalidOperationException("The job completed without a result."));
+                }
+            }));
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() =>
+            {
+                subscription.Dispose();
+                completion.TrySetCanceled(cancellationToken);
+            });
+            _ = completion.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return completion.Task;
+    }
+
+    /// <summary>Submits the workflow (a new submission per <c>await</c>) and waits for its result.</summary>
+    /// <returns>The awaiter of <see cref="ToTask"/>.</returns>
+    public TaskAwaiter<JobResult> GetAwaiter() => ToTask().GetAwaiter();
+
+    /// <summary>
+    /// Submits the workflow and returns its updates as an async stream; the stream ends after <see cref="JobCompleted"/> or
+    /// throws the job's exception. Breaking out of the loop or cancelling cancels the job on the server.
+    /// </summary>
+    /// <remarks>
+    /// <b>Bounded.</b> Updates wait in a buffer while the consumer is busy. Lossy updates (<see cref="JobProgress"/>,
+    /// <see cref="JobPreview"/>, <see cref="JobQueued"/>, <see cref="JobText"/>) are dropped (the newest one) while
+    /// <paramref name="capacity"/> of them are waiting; the others (start, nodes, cached, outputs, completion) are never
+    /// dropped, and their number is bounded by the size of the graph.
+    /// </remarks>
+    /// <param name="capacity">How many lossy updates may wait; default 64.</param>
+    /// <param name="cancellationToken">Cancels the job and the enumeration.</param>
+    /// <returns>The updates.</returns>
+    public IAsyncEnumerable<JobUpdate> ToAsyncEnumerable(int capacity = 64, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        return ReadAsync(capacity, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<JobUpdate> ReadAsync(int capacity, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<JobUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var waitingLossy = 0;
+        using var subscription = Subscribe(Observer.Create<JobUpdate>(
+            u =>
+            {
+                if (IsLossy(u) && Interlocked.Increment(ref waitingLossy) > capacity)
+                {
+                    Interlocked.Decrement(ref waitingLossy);
+                    return;
+                }
+
+                channel.Writer.TryWrite(u);
+            },
+            e => channel.Writer.TryComplete(e),
+            () => channel.Writer.TryComplete()));
+
+        await foreach (var update in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (IsLossy(update))
+            {
+                Interlocked.Decrement(ref waitingLossy);
+            }
+
+            yield return update;
+        }
+    }
+
+    private static bool IsLossy(JobUpdate update) => update is JobProgress or JobPreview or JobQueued or JobText;
+}

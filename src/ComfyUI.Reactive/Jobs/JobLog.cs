@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace ComfyUI.Reactive.Jobs;
+
+/// <summary>The jobs' log messages (source-generated; never given a credential or an API key).</summary>
+internal static partial class JobLog
+{
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Reconciling {Count} in-flight jobs with the server because {Reason}")]
+    public static partial void Reconciling(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Cancelling prompt {PromptId} on the server ({Action}) because {Reason}")]
+    public static partial void Cancelling(ILogger logger, string promptId, string action, string reason);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Could not cancel prompt {PromptId} on the server: {ExceptionType}: {Reason}")]
+    public static partial void CancelFailed(ILogger logger, string promptId, string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Could not read the history of prompt {PromptId}; completing with the outputs seen on the socket: {ExceptionType}: {Reason}")]
+    public static partial void HistoryFailed(ILogger logger, string promptId, string exceptionType, string reason);
+}

@@ -1,0 +1,61 @@
+using ComfyUI.Reactive.Models;
+
+namespace ComfyUI.Reactive.Jobs;
+
+/// <summary>
+/// What a finished job produced: the outputs by node id and by alias (<see cref="Workflows.Workflow.Outputs"/>), the
+/// outputs the server dropped at validation, and the timings. Fresh, partly cached and fully cached runs give the same shape.
+/// </summary>
+public sealed class JobResult
+{
+    internal JobResult(
+        string promptId,
+        IReadOnlyDictionary<string, JobOutput> outputs,
+        IReadOnlyDictionary<string, JobOutput> aliases,
+        IReadOnlyDictionary<string, NodeValidationError> nodeErrors,
+        JobTimings timings)
+    {
+        PromptId = promptId;
+        Outputs = outputs;
+        Aliases = aliases;
+        NodeErrors = nodeErrors;
+        Timings = timings;
+    }
+
+    /// <summary>The job's prompt id.</summary>
+    public string PromptId { get; }
+
+    /// <summary>Every node that produced output, by node id.</summary>
+    public IReadOnlyDictionary<string, JobOutput> Outputs { get; }
+
+    /// <summary>The outputs named by the workflow's aliases (alias → output); aliases whose node produced nothing are absent.</summary>
+    public IReadOnlyDictionary<string, JobOutput> Aliases { get; }
+
+    /// <summary>Outputs the server dropped at submission because they failed validation (empty when all validated).</summary>
+    public IReadOnlyDictionary<string, NodeValidationError> NodeErrors { get; }
+
+    /// <summary>When the job was submitted, started and completed.</summary>
+    public JobTimings Timings { get; }
+
+    /// <summary>Every image file of every output, in node order.</summary>
+    public IEnumerable<JobFile> Images => Outputs.Values.SelectMany(o => o.Images);
+
+    /// <summary>The output of an alias or node id.</summary>
+    /// <param name="aliasOrNodeId">An alias set with <see cref="Workflows.Workflow.Output"/>, or a node id.</param>
+    /// <returns>The output.</returns>
+    /// <exception cref="KeyNotFoundException">Neither an alias nor a node with output.</exception>
+    public JobOutput this[string aliasOrNodeId] =>
+        TryGetOutput(aliasOrNodeId, out var output)
+            ? output
+            : throw new KeyNotFoundException($"The job has no output '{aliasOrNodeId}'. Outputs: {string.Join(", ", Outputs.Keys)}; aliases: {string.Join(", ", Aliases.Keys)}.");
+
+    /// <summary>Finds the output of an alias or node id.</summary>
+    /// <param name="aliasOrNodeId">An alias or a node id.</param>
+    /// <param name="output">The output when found.</param>
+    /// <returns>True when found.</returns>
+    public bool TryGetOutput(string aliasOrNodeId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out JobOutput? output) =>
+        Aliases.TryGetValue(aliasOrNodeId, out output) || Outputs.TryGetValue(aliasOrNodeId, out output);
+
+    /// <summary>Returns the prompt id and the output count.</summary>
+    public override string ToString() => $"Job {PromptId}: {Outputs.Count} outputs, {Timings}";
+}

@@ -1,0 +1,614 @@
+using System.Collections.Concurrent;
+using System.Reactive.Concurrency;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ComfyUI.Reactive.Events;
+using ComfyUI.Reactive.Models;
+using ComfyUI.Reactive.Workflows;
+using Microsoft.Extensions.Logging;
+
+namespace ComfyUI.Reactive.Jobs;
+
+/// <summary>
+/// The one dispatcher of a client's jobs. It subscribes once to the client's events and connection state and routes each
+/// event to its job by <c>prompt_id</c> (a dictionary lookup, not a filter per job), attributes id-less frames only when
+/// unambiguous, keeps queue positions fresh with one shared <c>GET /queue</c>, and reconciles jobs with the server
+/// (<c>/queue</c>, <c>/history/{id}</c>) after reconnects, during outages and after silence.
+/// </summary>
+/// <remarks>
+/// Finished jobs leave every collection here at once (<see cref="Remove"/>), so a late frame of a finished prompt finds no
+/// job and is dropped: it can never complete, fail or advance another job.
+/// </remarks>
+internal sealed class JobTracker : IDisposable
+{
+    private static readonly TimeSpan QueueRefreshInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HistoryGrace = TimeSpan.FromSeconds(1);
+    private const int MissingStrikesToFail = 2;
+
+    private readonly ComfyClient _client;
+    private readonly ILogger _logger;
+    private readonly string? _clientApiKey;
+    private readonly string _server;
+    private readonly ConcurrentDictionary<string, TrackedJob> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TrackedJob, long> _acceptSequence = new();
+    private readonly SemaphoreSlim _historyReads = new(4, 4);
+    private readonly List<Task> _cancellations = [];
+    private readonly IDisposable _events;
+    private readonly IDisposable _connection;
+    private volatile TrackedJob? _running;
+    private volatile bool _connected;
+    private volatile bool _everConnected;
+    private long _sequence;
+    private int _tickArmed;
+    private int _reconciling;
+    private int _reconcileAgain;
+    private int _queueRefreshArmed;
+    private long _lastQueueRefreshTicks = long.MinValue;
+    private int _disposed;
+    private Task _lastReconcile = Task.CompletedTask;
+
+    public JobTracker(ComfyClient client, ComfyClientOptions options, ILogger logger)
+    {
+        _client = client;
+        _logger = logger;
+        _clientApiKey = options.ComfyOrgApiKey;
+        _server = $"{client.BaseAddress.Scheme}://{client.BaseAddress.Authority}";
+        Scheduler = options.Scheduler;
+        _connection = client.Connection.Subscribe(OnConnection, _ => { }, () => { });
+        _events = client.Events.Subscribe(OnEvent);
+    }
+
+    public IScheduler Scheduler { get; }
+
+    public ComfyApi Api => _client.Api;
+
+    /// <summary>How many jobs are in flight (for tests and diagnostics).</summary>
+    public int Count => _jobs.Count;
+
+    public IDisposable Track(Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
+    {
+        var job = new TrackedJob(this, workflow, options, observer);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            observer.OnError(new ObjectDisposedException(nameof(ComfyClient)));
+            return System.Reactive.Disposables.Disposable.Empty;
+        }
+
+        // Registered before anything is sent: events of the prompt can never arrive before the job can take them.
+        _jobs[job.PromptId] = job;
+        ArmTick();
+        job.Start();
+        return job;
+    }
+
+    /// <summary>Resolves when every server cancellation issued so far was sent (tests await it instead of sleeping).</summary>
+    public Task WhenCancellationsSentAsync()
+    {
+        lock (_cancellations)
+        {
+            return Task.WhenAll(_cancellations.ToArray());
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _events.Dispose();
+        _connection.Dispose();
+        foreach (var job in _jobs.Values)
+        {
+            job.Fail(new ComfyConnectionException($"The client for {_server} was disposed while prompt {job.PromptId} was in flight."));
+        }
+    }
+
+    // ---- preparing a submission ----
+
+    public async Task<PreparedPrompt> PrepareAsync(TrackedJob job, Workflow workflow, JobOptions options, CancellationToken cancellationToken)
+    {
+        if (!_everConnected)
+        {
+            // Events are only routed to a connected socket: connect before the first submission. Later submissions do
+            // not wait for a reconnect; reconciliation covers what an outage hides.
+            await _client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var attachment in options.Attachments)
+        {
+            var content = await attachment.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (content.ConfigureAwait(false))
+            {
+                var uploaded = await Api.UploadImageAsync(content, attachment.FileName, attachment.Upload, cancellationToken).ConfigureAwait(false);
+                workflow = workflow.Set(attachment.Path, JsonValue.Create(uploaded.WorkflowValue));
+            }
+        }
+
+        NodeSchemaCatalog? catalog;
+        JsonElement prompt;
+        IReadOnlyList<string>? validOutputs = null;
+        if (options.ValidateBeforeSubmit && options.PartialExecutionTargets is null)
+        {
+            // Uploaded attachments are newer than any schema snapshot; their names are checked by the server.
+            var validation = options.Attachments.Count == 0 ? WorkflowValidationOptions.Default : new WorkflowValidationOptions { CheckInputFiles = false };
+            catalog = await _client.GetNodeSchemaCatalogAsync(cancellationToken).ConfigureAwait(false);
+            prompt = Render(workflow, catalog);
+            var result = Workflow.Parse(prompt).Validate(catalog, validation);
+            if (!result.IsValid)
+            {
+                // The snapshot may predate new models or uploads: ask the server again (at most once a second) before rejecting.
+                var fresh = await _client.RefreshNodeSchemaCatalogAsync(catalog, cancellationToken).ConfigureAwait(false);
+                if (!ReferenceEquals(fresh, catalog))
+                {
+                    catalog = fresh;
+                    prompt = Render(workflow, catalog);
+                    result = Workflow.Parse(prompt).Validate(catalog, validation);
+                }
+            }
+
+            result.ThrowIfInvalid();
+            validOutputs = result.ValidOutputs;
+        }
+        else
+        {
+            catalog = _client.CachedNodeSchemaCatalog;
+            prompt = Render(workflow, catalog);
+        }
+
+        var extra = options.ExtraData is null
+            ? new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+            : new Dictionary<string, JsonElement>(options.ExtraData, StringComparer.Ordinal);
+        if ((options.ComfyOrgApiKey ?? _clientApiKey) is { Length: > 0 } key)
+        {
+            extra["api_key_comfy_org"] = JsonSerializer.SerializeToElement(key, Rest.ComfyRestJsonContext.Default.String);
+        }
+
+        var request = new PromptRequest
+        {
+            Prompt = prompt,
+            ClientId = _client.ClientId,
+            PromptId = job.PromptId,
+            Front = options.Front ? true : null,
+            Number = options.Number,
+            ExtraData = extra.Count == 0 ? null : extra,
+            PartialExecutionTargets = options.PartialExecutionTargets,
+        };
+        return new PreparedPrompt(request, ExpectedNodes(prompt, catalog, options.PartialExecutionTargets ?? validOutputs));
+    }
+
+    private static JsonElement Render(Workflow workflow, NodeSchemaCatalog? catalog)
+    {
+        using var document = JsonDocument.Parse(workflow.Render(catalog).ToJsonString());
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>The nodes that will run or come from the cache: everything upstream of the outputs that will execute.</summary>
+    private static HashSet<string> ExpectedNodes(JsonElement prompt, NodeSchemaCatalog? catalog, IReadOnlyList<string>? roots)
+    {
+        var all = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in prompt.EnumerateObject())
+        {
+            all.Add(node.Name);
+        }
+
+        if (roots is null)
+        {
+            if (catalog is null)
+            {
+                return all;
+            }
+
+            roots = [.. prompt.EnumerateObject()
+                .Where(n => Workflow.ClassTypeOf(n.Value) is { } c && catalog.TryGetNode(c, out var info) && info.OutputNode)
+                .Select(n => n.Name)];
+        }
+
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>(roots.Where(all.Contains));
+        while (stack.TryPop(out var id))
+        {
+            if (!expected.Add(id) || !prompt.TryGetProperty(id, out var node) || Workflow.InputsOf(node) is not { } inputs)
+            {
+                continue;
+            }
+
+            foreach (var input in inputs.EnumerateObject())
+            {
+                if (input.Value.ValueKind == JsonValueKind.Array && input.Value.GetArrayLength() == 2 &&
+                    input.Value[0].ValueKind == JsonValueKind.String && input.Value[0].GetString() is { } source && all.Contains(source))
+                {
+                    stack.Push(source);
+                }
+            }
+        }
+
+        return expected.Count == 0 ? all : expected;
+    }
+
+    // ---- routing (socket thread, one event at a time) ----
+
+    private void OnEvent(ComfyEvent e)
+    {
+        switch (e)
+        {
+            case StatusEvent:
+                RequestQueueRefresh();
+                return;
+            case ExecutingEvent { PromptId: null, Node: { } replayed }:
+                // Replayed after a reconnect: belongs to the prompt of ours that was running, if its graph has that node.
+                if (_running is { } r && r.ContainsNode(replayed))
+                {
+                    r.OnReplayedExecuting(replayed);
+                }
+
+                return;
+            case PreviewImageEvent { PromptId: null }:
+            case ProgressEvent { PromptId: null }:
+                // Type-1 previews (and progress of pre-2024 servers) carry no id; they follow the running prompt's frames.
+                _running?.OnEvent(e);
+                return;
+            case ProgressTextEvent { PromptId: null } text:
+                // Broadcast to every client: only ours when one of our jobs runs and its graph has the node.
+                if (_running is { } t && t.ContainsNode(text.NodeId))
+                {
+                    t.OnEvent(e);
+                }
+
+                return;
+        }
+
+        if (e.PromptId is not { } id)
+        {
+            return;
+        }
+
+        if (!_jobs.TryGetValue(id, out var job))
+        {
+            if (e is ExecutionStartEvent)
+            {
+                // A prompt we do not track runs now (submitted outside Run): id-less frames are its, not ours.
+                _running = null;
+            }
+
+            return;
+        }
+
+        if (e is ExecutionStartEvent or ExecutionCachedEvent or ExecutingEvent { Node: not null } or ProgressEvent)
+        {
+            _running = job;
+        }
+
+        job.OnEvent(e);
+    }
+
+    private void OnConnection(ConnectionState state)
+    {
+        if (state == ConnectionState.Connected)
+        {
+            var reconnected = _everConnected && !_connected;
+            _connected = true;
+            _everConnected = true;
+            if (reconnected)
+            {
+                JobLog.Reconciling(_logger, _jobs.Count, "the socket reconnected");
+                Reconcile(static _ => true);
+            }
+        }
+        else
+        {
+            _connected = false;
+        }
+    }
+
+    // ---- job callbacks ----
+
+    public void OnJobAccepted(TrackedJob job)
+    {
+        _acceptSequence[job] = Interlocked.Increment(ref _sequence);
+        if (job.Options.TrackQueuePosition)
+        {
+            RequestQueueRefresh();
+        }
+    }
+
+    public void Remove(TrackedJob job)
+    {
+        _jobs.TryRemove(new KeyValuePair<string, TrackedJob>(job.PromptId, job));
+        _acceptSequence.TryRemove(job, out _);
+#pragma warning disable CS0420 // Interlocked on a volatile field is fine: Interlocked is a full fence.
+        Interlocked.CompareExchange(ref _running, null, job);
+#pragma warning restore CS0420
+    }
+
+    /// <summary>Deletes (pending) or interrupts (running) exactly this job's prompt, never anything else.</summary>
+    public void CancelOnServer(TrackedJob job, Task? pipeline, string reason)
+    {
+        var task = CancelOnServerAsync(job, pipeline, reason);
+        lock (_cancellations)
+        {
+            _cancellations.RemoveAll(t => t.IsCompleted);
+            _cancellations.Add(task);
+        }
+    }
+
+    private async Task CancelOnServerAsync(TrackedJob job, Task? pipeline, string reason)
+    {
+        if (pipeline is not null)
+        {
+            // The submission may be on the wire: wait for its answer, so the prompt is known before it is cancelled.
+            await pipeline.ConfigureAwait(false);
+        }
+
+        if (!job.MayBeOnServer)
+        {
+            return;
+        }
+
+        try
+        {
+            if (job.WasSeenRunning)
+            {
+                JobLog.Cancelling(_logger, job.PromptId, "interrupt", reason);
+                await Api.InterruptAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            JobLog.Cancelling(_logger, job.PromptId, "delete", reason);
+            await Api.DeleteFromQueueAsync([job.PromptId], CancellationToken.None).ConfigureAwait(false);
+
+            // It may have started between our last news and the delete (a delete only removes pending prompts):
+            // interrupt by id only if the server says it runs, so an old server that ignores the id is never hit blindly.
+            var queue = await Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
+            if (queue.Running.Any(i => i.PromptId == job.PromptId))
+            {
+                JobLog.Cancelling(_logger, job.PromptId, "interrupt", reason);
+                await Api.InterruptAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
+        {
+            JobLog.CancelFailed(_logger, job.PromptId, ex.GetType().Name, ex.Message);
+        }
+    }
+
+    /// <summary>A finished job had cached nodes without UI in the frame: take the outputs from the history.</summary>
+    public void CompleteFromHistoryLater(TrackedJob job) => _ = CompleteFromHistoryAsync(job);
+
+    private async Task CompleteFromHistoryAsync(TrackedJob job)
+    {
+        try
+        {
+            var entry = await Api.GetHistoryEntryAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+            if (entry is not null)
+            {
+                job.CompleteFromHistory(entry);
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
+        {
+            JobLog.HistoryFailed(_logger, job.PromptId, ex.GetType().Name, ex.Message);
+        }
+
+        job.CompleteWithCollected();
+    }
+
+    // ---- queue positions (one shared, throttled GET /queue) ----
+
+    private void RequestQueueRefresh()
+    {
+        if (_jobs.IsEmpty || Interlocked.CompareExchange(ref _queueRefreshArmed, 1, 0) != 0)
+        {
+            return;
+        }
+
+        var last = Volatile.Read(ref _lastQueueRefreshTicks);
+        var due = last == long.MinValue
+            ? TimeSpan.Zero
+            : TimeSpan.FromTicks(Math.Max(0, last + QueueRefreshInterval.Ticks - Scheduler.Now.UtcTicks));
+        Scheduler.Schedule(due, () => _ = RefreshQueueAsync());
+    }
+
+    private async Task RefreshQueueAsync()
+    {
+        Volatile.Write(ref _lastQueueRefreshTicks, Scheduler.Now.UtcTicks);
+        Volatile.Write(ref _queueRefreshArmed, 0);
+        var sequence = Volatile.Read(ref _sequence);
+        QueueState queue;
+        try
+        {
+            queue = await Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
+        {
+            return;
+        }
+
+        // A queued job missing from the queue finished quickly or was deleted by someone else: ask the history.
+        await ApplyQueueAsync(queue, sequence, static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
+    }
+
+    // ---- reconciliation ----
+
+    private void Reconcile(Func<TrackedJob, bool> which)
+    {
+        if (Interlocked.Exchange(ref _reconciling, 1) != 0)
+        {
+            Volatile.Write(ref _reconcileAgain, 1);
+            return;
+        }
+
+        _lastReconcile = ReconcileAsync(which);
+    }
+
+    /// <summary>Resolves when the latest reconciliation finished (tests await it instead of sleeping).</summary>
+    public Task WhenReconciledAsync() => Volatile.Read(ref _lastReconcile);
+
+    private async Task ReconcileAsync(Func<TrackedJob, bool> which)
+    {
+        try
+        {
+            var sequence = Volatile.Read(ref _sequence);
+            QueueState queue;
+            try
+            {
+                queue = await Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
+            {
+                // The server does not answer either; the next tick tries again.
+                return;
+            }
+
+            await ApplyQueueAsync(queue, sequence, which, graceWhileConnected: false).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _reconciling, 0);
+            if (Interlocked.Exchange(ref _reconcileAgain, 0) != 0)
+            {
+                Reconcile(static _ => true);
+            }
+        }
+    }
+
+    private async Task ApplyQueueAsync(QueueState queue, long sequence, Func<TrackedJob, bool> checkDeparted, bool graceWhileConnected)
+    {
+        var running = new HashSet<string>(queue.Running.Select(i => i.PromptId), StringComparer.Ordinal);
+        var pending = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < queue.Pending.Count; i++)
+        {
+            pending.TryAdd(queue.Pending[i].PromptId, i);
+        }
+
+        List<TrackedJob>? departed = null;
+        foreach (var job in _jobs.Values)
+        {
+            // Only jobs accepted before the snapshot was asked for can be judged by it.
+            if (job.IsTerminated || !_acceptSequence.TryGetValue(job, out var accepted) || accepted > sequence)
+            {
+                continue;
+            }
+
+            if (pending.TryGetValue(job.PromptId, out var position))
+            {
+                job.OnQueuePosition(position);
+            }
+            else if (running.Contains(job.PromptId))
+            {
+                job.OnSeenRunning();
+            }
+            else if (checkDeparted(job))
+            {
+                (departed ??= []).Add(job);
+            }
+        }
+
+        if (departed is not null)
+        {
+            await Task.WhenAll(departed.Select(j => CheckHistoryAsync(j, graceWhileConnected))).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CheckHistoryAsync(TrackedJob job, bool graceWhileConnected)
+    {
+        job.MarkReconciled();
+        HistoryEntry? entry;
+        await _historyReads.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            entry = await Api.GetHistoryEntryAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
+        {
+            return;
+        }
+        finally
+        {
+            _historyReads.Release();
+        }
+
+        if (entry is null)
+        {
+            if (!job.IsTerminated && job.OnMissing() >= MissingStrikesToFail)
+            {
+                job.Fail(new ComfyJobLostException(job.PromptId, _server));
+            }
+
+            return;
+        }
+
+        if (!graceWhileConnected || !_connected)
+        {
+            // Reconnects and silence: the frames of that run are gone, the history is all there is.
+            job.CompleteFromHistory(entry);
+            return;
+        }
+
+        // A queued job that left the queue while the socket is up: its frames (websocket images, the final executing) are probably just behind the history;
+        // give them a moment and finish from the history only if they do not come.
+        Scheduler.Schedule(HistoryGrace, () => job.CompleteFromHistory(entry));
+    }
+
+    private void ArmTick()
+    {
+        if (Interlocked.CompareExchange(ref _tickArmed, 1, 0) == 0)
+        {
+            Scheduler.Schedule(TickInterval, Tick);
+        }
+    }
+
+    /// <summary>Once a second while jobs are in flight: poll while the socket is down, reconcile silent or missing jobs.</summary>
+    private void Tick()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        if (_jobs.IsEmpty)
+        {
+            Volatile.Write(ref _tickArmed, 0);
+
+            // A job added between the check and the reset would otherwise wait without a tick.
+            if (!_jobs.IsEmpty)
+            {
+                ArmTick();
+            }
+
+            return;
+        }
+
+        if (_everConnected && !_connected)
+        {
+            Reconcile(static _ => true);
+        }
+        else
+        {
+            var now = Scheduler.Now.UtcTicks;
+            if (_jobs.Values.Any(j => NeedsReconcile(j, now)))
+            {
+                Reconcile(j => NeedsReconcile(j, now));
+            }
+        }
+
+        Scheduler.Schedule(TickInterval, Tick);
+    }
+
+    private static bool NeedsReconcile(TrackedJob job, long now)
+    {
+        if (job.MissingStrikes > 0)
+        {
+            return true;
+        }
+
+        var silence = job.Options.ReconcileAfterSilence.Ticks;
+        return job.IsRunning && now - job.LastEventTicks >= silence && now - job.LastReconcileTicks >= silence;
+    }
+}
+
+/// <summary>A submission ready to post, and the nodes expected to run or come from the cache.</summary>
+internal sealed record PreparedPrompt(PromptRequest Request, HashSet<string> ExpectedNodes);
