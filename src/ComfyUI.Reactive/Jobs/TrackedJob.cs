@@ -18,6 +18,7 @@ namespace ComfyUI.Reactive.Jobs;
 internal sealed class TrackedJob : IDisposable
 {
     private const string SaveImageWebsocket = "SaveImageWebsocket";
+    private const int MaxEarlyEvents = 256;
 
     private readonly JobTracker _tracker;
     private readonly Workflow _workflow;
@@ -45,7 +46,7 @@ internal sealed class TrackedJob : IDisposable
     private double _currentValue;
     private double _currentMax;
     private double _fraction;
-    private double _emittedFraction = -1;
+    private double _emittedFraction;
     private HashSet<string>? _done;
     private Dictionary<string, double>? _runningShare;
     private Dictionary<string, NodeOutput?>? _outputs;
@@ -59,6 +60,7 @@ internal sealed class TrackedJob : IDisposable
     private long _lastPreviewTicks = long.MinValue;
     private CancellationTokenSource? _preparation;
     private Task? _pipeline;
+    private List<ComfyEvent>? _early;
 
     public TrackedJob(JobTracker tracker, Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {
@@ -124,12 +126,7 @@ internal sealed class TrackedJob : IDisposable
     /// <summary>Disposal by the subscriber: no more notifications, and the server job is cancelled.</summary>
     public void Dispose()
     {
-        if (!Terminate(notify: null))
-        {
-            return;
-        }
-
-        _tracker.CancelOnServer(this, _pipeline, "the subscription was disposed");
+        Terminate(notify: null, cancelReason: "the subscription was disposed");
     }
 
     /// <summary>Whether the POST was (or may have been) sent, so the server may know the prompt.</summary>
@@ -185,14 +182,25 @@ internal sealed class TrackedJob : IDisposable
             Interlocked.Exchange(ref _acceptedFlag, 1);
             _nodeErrors = response.HasNodeErrors ? response.NodeErrors : JobQueued.NoErrors;
             Touch();
-            if (_phase == JobPhase.Preparing)
+            _phase = JobPhase.Queued;
+            Emit(new JobQueued(PromptId, null, _nodeErrors));
+            if (_options.StartTimeout is { } start)
             {
-                // Events may already have moved the job on (a fast server starts it before answering the POST).
-                _phase = JobPhase.Queued;
-                Emit(new JobQueued(PromptId, null, _nodeErrors));
-                if (_options.StartTimeout is { } start)
+                _startTimer = _scheduler.Schedule(start, () => TimeOut("start", start));
+            }
+
+            // A fast server starts the prompt before its answer to the POST arrives; those events waited for it.
+            if (_early is { } early)
+            {
+                _early = null;
+                foreach (var e in early)
                 {
-                    _startTimer = _scheduler.Schedule(start, () => TimeOut("start", start));
+                    if (_terminated)
+                    {
+                        break;
+                    }
+
+                    Process(e);
                 }
             }
         }
@@ -212,45 +220,62 @@ internal sealed class TrackedJob : IDisposable
             }
 
             Touch();
-            switch (e)
+            if (_phase == JobPhase.Preparing)
             {
-                case ExecutionStartEvent:
-                    MarkStarted();
-                    break;
-                case ExecutionCachedEvent cached:
-                    MarkStarted();
-                    OnCached(cached.Nodes);
-                    break;
-                case ExecutingEvent { Node: { } node }:
-                    MarkStarted();
-                    OnNodeStarted(node);
-                    break;
-                case ExecutingEvent:
-                    OnPromptFinished();
-                    break;
-                case ProgressEvent progress:
-                    OnProgress(progress);
-                    break;
-                case ProgressStateEvent state:
-                    OnProgressState(state);
-                    break;
-                case ExecutedEvent executed:
-                    OnExecuted(executed);
-                    break;
-                case PreviewImageEvent preview:
-                    OnPreview(preview);
-                    break;
-                case ProgressTextEvent text:
-                    Emit(new JobText(PromptId, text.NodeId, text.Text));
-                    break;
-                case ExecutionErrorEvent { IsTerminal: true } error:
-                    Fail(new ComfyExecutionException(
-                        PromptId, error.NodeId, error.NodeType ?? ClassOf(error.NodeId), error.ExceptionType, error.ExceptionMessage, error.Traceback));
-                    break;
-                case ExecutionInterruptedEvent interrupted:
-                    Fail(new ComfyInterruptedException(PromptId, interrupted.NodeId, interrupted.NodeType ?? ClassOf(interrupted.NodeId)));
-                    break;
+                // Keep the order Queued, Started, ... even when events overtake the POST's answer. Bounded: beyond
+                // the cap only lossy frames could be dropped, and a prompt's start frames come first.
+                if ((_early ??= []).Count < MaxEarlyEvents || e is not (PreviewImageEvent or ProgressEvent or ProgressStateEvent))
+                {
+                    _early.Add(e);
+                }
+
+                return;
             }
+
+            Process(e);
+        }
+    }
+
+    private void Process(ComfyEvent e)
+    {
+        switch (e)
+        {
+            case ExecutionStartEvent:
+                MarkStarted();
+                break;
+            case ExecutionCachedEvent cached:
+                MarkStarted();
+                OnCached(cached.Nodes);
+                break;
+            case ExecutingEvent { Node: { } node }:
+                MarkStarted();
+                OnNodeStarted(node);
+                break;
+            case ExecutingEvent:
+                OnPromptFinished();
+                break;
+            case ProgressEvent progress:
+                OnProgress(progress);
+                break;
+            case ProgressStateEvent state:
+                OnProgressState(state);
+                break;
+            case ExecutedEvent executed:
+                OnExecuted(executed);
+                break;
+            case PreviewImageEvent preview:
+                OnPreview(preview);
+                break;
+            case ProgressTextEvent text:
+                Emit(new JobText(PromptId, text.NodeId, text.Text));
+                break;
+            case ExecutionErrorEvent { IsTerminal: true } error:
+                Fail(new ComfyExecutionException(
+                    PromptId, error.NodeId, error.NodeType ?? ClassOf(error.NodeId), error.ExceptionType, error.ExceptionMessage, error.Traceback));
+                break;
+            case ExecutionInterruptedEvent interrupted:
+                Fail(new ComfyInterruptedException(PromptId, interrupted.NodeId, interrupted.NodeType ?? ClassOf(interrupted.NodeId)));
+                break;
         }
     }
 
@@ -259,7 +284,7 @@ internal sealed class TrackedJob : IDisposable
     {
         lock (_gate)
         {
-            if (_terminated || node == _currentNode)
+            if (_terminated || node == _currentNode || _phase == JobPhase.Preparing)
             {
                 return;
             }
@@ -547,10 +572,7 @@ internal sealed class TrackedJob : IDisposable
 
     public void Fail(Exception error)
     {
-        if (Terminate(o => o.OnError(error)) && error is ComfyTimeoutException)
-        {
-            _tracker.CancelOnServer(this, _pipeline, "the job timed out");
-        }
+        Terminate(o => o.OnError(error), error is ComfyTimeoutException ? "the job timed out" : null);
     }
 
     private void TimeOut(string phase, TimeSpan limit)
@@ -660,7 +682,7 @@ internal sealed class TrackedJob : IDisposable
     }
 
     /// <summary>The one place a job ends: exactly once, whoever calls first; null <paramref name="notify"/> = disposal.</summary>
-    private bool Terminate(Action<IObserver<JobUpdate>>? notify)
+    private bool Terminate(Action<IObserver<JobUpdate>>? notify, string? cancelReason = null)
     {
         lock (_gate)
         {
@@ -678,6 +700,13 @@ internal sealed class TrackedJob : IDisposable
             _heldPreview = null;
             _preparation?.Cancel();
             _tracker.Remove(this);
+
+            // Registered before the observer hears of the end, so whoever reacts to it can await the server call.
+            if (cancelReason is not null)
+            {
+                _tracker.CancelOnServer(this, _pipeline, cancelReason);
+            }
+
             notify?.Invoke(_observer);
             return true;
         }

@@ -63,8 +63,11 @@ public sealed class JobTrackerTests : IAsyncDisposable
         var rec = Recorder.Start(client.Run(JobTestServer.Basic, JobTestServer.NoValidation()));
         await rec.WaitFor<JobNodeStarted>();
 
-        Assert.Contains(rec.Updates, u => u is JobStarted);
-        Assert.DoesNotContain(rec.Updates, u => u is JobQueued);
+        Assert.Collection(
+            rec.Updates,
+            u => Assert.IsType<JobQueued>(u),
+            u => Assert.IsType<JobStarted>(u),
+            u => Assert.Equal("1", Assert.IsType<JobNodeStarted>(u).NodeId));
     }
 
     [Fact]
