@@ -1,0 +1,129 @@
+using System.Diagnostics;
+
+namespace ComfyUI.Reactive.IntegrationTests.Samples;
+
+/// <summary>
+/// Runs every sample as a user would (its own process, no arguments, no COMFYUI_URL, so on the embedded emulator) and
+/// checks it succeeds and did what its README line promises.
+/// </summary>
+public sealed class SamplesTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task QuickStart_NoArguments_WritesAValidPngUnderOutput()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.QuickStart");
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        var png = Assert.Single(Directory.GetFiles(Path.Combine(run.WorkingDirectory, "output"), "*.png"));
+        var bytes = await File.ReadAllBytesAsync(png);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], bytes[..8]);
+        Assert.Contains(Path.GetFileName(png), run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QuickStart_InvalidSet_ExitsNonZeroNamingNodeInputAndValue()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.QuickStart", "--set", "4.inputs.ckpt_name=missing.safetensors");
+
+        Assert.Equal(4, run.ExitCode);
+        Assert.Contains("node 4 (CheckpointLoaderSimple): value_not_in_list", run.Output, StringComparison.Ordinal);
+        Assert.Contains("missing.safetensors", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QuickStart_UnreachableServer_ExitsNonZeroNamingTheUrl()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.QuickStart", environment: ("COMFYUI_URL", "http://127.0.0.1:9"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("127.0.0.1:9", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProgressPipeline_NoArguments_CompletesAllTenJobs()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.ProgressPipeline");
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Contains("10 of 10 jobs completed.", run.Output, StringComparison.Ordinal);
+        Assert.Contains("overall [", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DependencyInjection_NoArguments_RendersThreeImagesAndStops()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.DependencyInjection");
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Equal(3, run.Output.Split("Rendered color").Length - 1);
+    }
+
+    private sealed record SampleRun(int ExitCode, string Output, string WorkingDirectory)
+    {
+        public string Describe() => $"exit code {ExitCode}\n{Output}";
+    }
+
+    private static async Task<SampleRun> RunAsync(string sample, params string[] arguments) =>
+        await RunAsync(sample, null, arguments);
+
+    private static async Task<SampleRun> RunAsync(string sample, (string Name, string Value)? environment, params string[] arguments)
+    {
+        // The sample is built next to this test assembly's configuration: .../bin/<Configuration>/net10.0/.
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testOutput.Parent!.Name;
+        var root = FindRepoRoot();
+        var dll = Path.Combine(root, "samples", sample, "bin", configuration, testOutput.Name, sample + ".dll");
+        Assert.True(File.Exists(dll), $"{dll} was not built");
+
+        var workingDirectory = Directory.CreateTempSubdirectory("comfyui-sample-").FullName;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("COMFYUI_URL");
+        start.Environment["NO_COLOR"] = "1";
+        if (environment is { } variable)
+        {
+            start.Environment[variable.Name] = variable.Value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{sample} did not finish within {Limit}:\n{await stdout}{await stderr}");
+        }
+
+        return new SampleRun(process.ExitCode, await stdout + await stderr, workingDirectory);
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ComfyUI.Reactive.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("ComfyUI.Reactive.sln not found");
+    }
+}
