@@ -14,7 +14,10 @@ namespace ComfyUI.Reactive.Pooling;
 /// connected, <see cref="HealthMonitorOptions.FailureThreshold"/> consecutive failed probes make the server Unhealthy and
 /// one success makes it Healthy again. When the socket drops, a probe starts at once (superseding one in flight): if it
 /// fails the server is Dead — a socket that closes while HTTP to the same server fails means the process is gone — and if
-/// it succeeds the server is only Disconnected; a later failed probe while the socket is still down makes it Dead.</para>
+/// it succeeds the server is only Disconnected; a later failed probe while the socket is still down makes it Dead. While
+/// the socket is down probes run every <see cref="HealthMonitorOptions.DisconnectedInterval"/> (1 s), so that transition is
+/// seen within about a second even when <see cref="HealthMonitorOptions.Interval"/> is long: a server shutting down may
+/// close its sockets while its HTTP side still answers for a moment.</para>
 /// <para>Probes never overlap: the next is scheduled an interval after the previous ended.</para>
 /// <para><see cref="Health"/> replays the latest state and emits only changes, on the thread that caused them (a probe's
 /// completion, a connection-state callback, or the scheduler).</para>
@@ -148,6 +151,11 @@ internal sealed class HealthMonitor : IDisposable
         {
             StartProbe(supersede: true);
         }
+        else if (state == ConnectionState.Connected)
+        {
+            // Back from the faster while-disconnected cadence to the normal one.
+            ScheduleNextProbe();
+        }
     }
 
     private void StartProbe(bool supersede)
@@ -217,20 +225,33 @@ internal sealed class HealthMonitor : IDisposable
         }
 
         run.Dispose();
-        if (_options.PeriodicProbes)
+        ScheduleNextProbe();
+    }
+
+    private void ScheduleNextProbe()
+    {
+        TimeSpan delay;
+        lock (_lock)
         {
-            var next = _scheduler.Schedule(_options.Interval!.Value, () => StartProbe(supersede: false));
-            lock (_lock)
+            if (_disposed || _closed || _running is not null || _options.NextProbeDelay(_socketUp) is not { } next)
             {
-                if (!_disposed && !_closed && _running is null)
-                {
-                    _nextProbe.Disposable = next;
-                    return;
-                }
+                return;
             }
 
-            next.Dispose();
+            delay = next;
         }
+
+        var scheduled = _scheduler.Schedule(delay, () => StartProbe(supersede: false));
+        lock (_lock)
+        {
+            if (!_disposed && !_closed && _running is null)
+            {
+                _nextProbe.Disposable = scheduled;
+                return;
+            }
+        }
+
+        scheduled.Dispose();
     }
 
     private void CancelRunning()

@@ -8,6 +8,11 @@ internal sealed class HealthMonitorOptions
     /// disconnected one. Default 5 s.</summary>
     public TimeSpan? Interval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Time between probes while the socket is down (whatever <see cref="Interval"/> says): a disconnected server
+    /// that then dies (or a dead one whose HTTP comes back) is noticed within about this long. Null or zero disables them.
+    /// Default 1 s.</summary>
+    public TimeSpan? DisconnectedInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long one probe may take before it counts as failed. Default 5 s.</summary>
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -15,8 +20,10 @@ internal sealed class HealthMonitorOptions
     /// Default 3.</summary>
     public int FailureThreshold { get; init; } = 3;
 
-    /// <summary>True when periodic probes are on.</summary>
-    internal bool PeriodicProbes => Interval is { } interval && interval > TimeSpan.Zero;
+    /// <summary>The delay before the next probe, or null for none.</summary>
+    /// <param name="socketUp">Whether the socket is connected.</param>
+    internal TimeSpan? NextProbeDelay(bool socketUp) =>
+        (socketUp ? Interval : DisconnectedInterval) is { } delay && delay > TimeSpan.Zero ? delay : null;
 
     /// <summary>Throws when a value is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
@@ -25,6 +32,11 @@ internal sealed class HealthMonitorOptions
         if (Interval is { } interval && interval < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(Interval), interval, "The probe interval cannot be negative.");
+        }
+
+        if (DisconnectedInterval is { } disconnected && disconnected < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DisconnectedInterval), disconnected, "The probe interval cannot be negative.");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ProbeTimeout, TimeSpan.Zero, nameof(ProbeTimeout));

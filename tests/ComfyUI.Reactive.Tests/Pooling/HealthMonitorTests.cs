@@ -179,6 +179,36 @@ public sealed class HealthMonitorTests : IDisposable
     }
 
     [Fact]
+    public void SocketDown_ProbesAtTheDisconnectedCadence_SoDeathIsSeenWithinASecond()
+    {
+        _connection.OnNext(ConnectionState.Connected);
+        Start(TimeSpan.FromMinutes(5));
+        _scheduler.AdvanceTo(Seconds(5));
+
+        _connection.OnNext(ConnectionState.Reconnecting); // HTTP still answers at 5 s
+        Script(_ => Refused());
+        _scheduler.AdvanceTo(Seconds(6));
+
+        Assert.Equal((Seconds(6), ServerHealth.Dead), _seen[^1]);
+    }
+
+    [Fact]
+    public void SocketBack_ReturnsToTheNormalCadence()
+    {
+        _connection.OnNext(ConnectionState.Connected);
+        Start(TimeSpan.FromSeconds(30));
+        _connection.OnNext(ConnectionState.Reconnecting); // probe 2 at 0 s
+        _scheduler.AdvanceTo(Seconds(3));                // probes 3, 4, 5 at 1, 2, 3 s
+        Assert.Equal(5, Calls);
+
+        _connection.OnNext(ConnectionState.Connected);
+        _scheduler.AdvanceTo(Seconds(32.9));
+        Assert.Equal(5, Calls);
+        _scheduler.AdvanceTo(Seconds(33));
+        Assert.Equal(6, Calls);
+    }
+
+    [Fact]
     public void SocketDrops_WhileProbeInFlight_SupersedesIt()
     {
         _connection.OnNext(ConnectionState.Connected);
