@@ -48,10 +48,10 @@ public sealed class ComfyClientOptions
     /// their prompt and node ids. Default true; turn off only to test legacy behaviour.</summary>
     public bool RequestPreviewMetadata { get; set; } = true;
 
-    /// <summary>Largest websocket message accepted, in bytes; bigger ones are logged and dropped, never handed to
-    /// subscribers. The socket library reads a whole message before its size is known, so this bounds what the client
-    /// keeps and forwards, not the memory of one message in flight. Default 64 MiB (a full-size PNG from
-    /// SaveImageWebsocket fits).</summary>
+    /// <summary>Largest websocket message accepted, in bytes; the rest of a bigger one is read and discarded as it
+    /// arrives (never buffered), and the message is logged and dropped, never handed to subscribers. Memory per
+    /// connection stays below this plus one receive chunk. Default 64 MiB (a full-size PNG from SaveImageWebsocket
+    /// fits).</summary>
     public int MaxFrameBytes { get; set; } = 64 * 1024 * 1024;
 
     // REST

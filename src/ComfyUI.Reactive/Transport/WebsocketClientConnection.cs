@@ -13,9 +13,9 @@ namespace ComfyUI.Reactive.Transport;
 /// <para>Threading: messages are delivered on the library's receive loop (a thread-pool thread), one at a time.</para>
 /// <para>Message size: Websocket.Client 5.5.1 has no limit on the size of one received message: its receive loop
 /// appends every frame of a message to a pooled memory stream until the end of the message, and
-/// <see cref="ClientWebSocket"/> has no such option either. So the limit is enforced after the message is complete:
-/// a bigger message is dropped and logged, never handed on, but its bytes were held while it arrived. Bounding that
-/// would mean replacing the library's receive loop, which we deliberately do not do.</para>
+/// <see cref="ClientWebSocket"/> has no such option either. So the native socket the library reads from is wrapped in a
+/// <see cref="SizeLimitedWebSocket"/>, which discards the rest of a message once it passes the limit: the library never
+/// buffers more than the limit plus one chunk, and the cut message is dropped and logged here, never handed on.</para>
 /// <para>Text: Websocket.Client 5.5.1 has <c>IsTextMessageConversionEnabled</c>, but with it off a text message is
 /// delivered as a <em>binary</em> one (the kind is lost, and ComfyUI's kinds mean different things: JSON events vs.
 /// image frames). So the conversion stays on and the string is encoded back to UTF-8 once here. The cost is one
@@ -25,6 +25,7 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
 {
     private readonly WebsocketClient _client;
     private readonly int _maxMessageBytes;
+    private SizeLimitedWebSocket? _socket;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
 
@@ -54,7 +55,8 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
         _logger = logger;
 
         // No library logger on purpose: its log lines would carry message contents and exception texts we cannot redact.
-        _client = new WebsocketClient(uri, null, connectionFactory)
+        _client = new WebsocketClient(uri, null, async (target, token) =>
+            _socket = new SizeLimitedWebSocket(await connectionFactory(target, token).ConfigureAwait(false), maxMessageBytes))
         {
             Name = "comfyui",
             IsReconnectionEnabled = false,
@@ -156,6 +158,14 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
 
     private void OnMessage(ResponseMessage response)
     {
+        var truncatedSize = _socket?.TakeTruncatedSize() ?? 0;
+        if (truncatedSize > 0)
+        {
+            response.Stream?.Dispose();
+            TransportLog.MessageTooLarge(_logger, response.MessageType == WebSocketMessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary, truncatedSize, _maxMessageBytes);
+            return;
+        }
+
         var message = ToMessage(response);
         if (message.Data.Length > _maxMessageBytes)
         {
