@@ -78,7 +78,7 @@ public sealed class ComfyClientTests
         var progress = Assert.IsType<ProgressEvent>(events[^1]);
         Assert.Equal(2, progress.Value);
         Assert.Empty(errors);
-        Assert.Equal(3, _logger.Entries.Count(e => e.Level == LogLevel.Warning && e.Text.Contains("malformed", StringComparison.Ordinal)));
+        Assert.Equal(3, _logger.Lines.Count(e => e.StartsWith("Warning", StringComparison.Ordinal) && e.Contains("malformed", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -237,8 +237,8 @@ public sealed class ComfyClientTests
         var request = http.Single;
         Assert.Contains(expected, request.Uri + "\n" + request.Headers, StringComparison.Ordinal);
 
-        Assert.NotEmpty(_logger.Entries);
-        Assert.DoesNotContain(_logger.Entries, e => e.Text.Contains(secret, StringComparison.Ordinal) || e.Text.Contains(expected, StringComparison.Ordinal));
+        Assert.NotEmpty(_logger.Lines);
+        Assert.DoesNotContain(_logger.Lines, e => e.Contains(secret, StringComparison.Ordinal) || e.Contains(expected, StringComparison.Ordinal));
     }
 
     private static byte[] TextFrame(bool withPromptId)

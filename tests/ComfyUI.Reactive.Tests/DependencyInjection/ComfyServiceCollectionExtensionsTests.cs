@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ComfyUI.Reactive.DependencyInjection;
-using ComfyUI.Reactive.Tests.Client;
+using ComfyUI.Reactive.Tests.Transport;
 using ComfyUI.Reactive.Tests.Rest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
