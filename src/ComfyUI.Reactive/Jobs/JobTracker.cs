@@ -66,6 +66,9 @@ internal sealed class JobTracker : IDisposable
     /// <summary>How many jobs are in flight (for tests and diagnostics).</summary>
     public int Count => _jobs.Count;
 
+    /// <summary>Every per-job entry the dispatcher holds (in-flight jobs, acceptance order); 0 when idle (tests).</summary>
+    public int Entries => _jobs.Count + _acceptSequence.Count;
+
     public IDisposable Track(Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {
         var job = new TrackedJob(this, workflow, options, observer);
@@ -308,6 +311,14 @@ internal sealed class JobTracker : IDisposable
     public void OnJobAccepted(TrackedJob job)
     {
         _acceptSequence[job] = Interlocked.Increment(ref _sequence);
+        if (job.IsTerminated)
+        {
+            // It ended before we got here (its whole run overtook the POST's answer) and Remove may already have run:
+            // without this the entry, and the job with it, would stay forever.
+            _acceptSequence.TryRemove(job, out _);
+            return;
+        }
+
         if (job.Options.TrackQueuePosition)
         {
             RequestQueueRefresh();
