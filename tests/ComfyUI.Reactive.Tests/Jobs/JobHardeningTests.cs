@@ -158,6 +158,46 @@ public sealed class JobHardeningTests : IAsyncDisposable
         Assert.Single(rec.Updates.OfType<JobNodeStarted>(), n => n.NodeId == "3");
     }
 
+    // ---- the async-enumerable bridge ----
+
+    [Fact]
+    public async Task ToAsyncEnumerable_SlowConsumer_KeepsTheOldestLossyUpToCapacityAndEveryOtherUpdateInOrder()
+    {
+        var client = _server.Client();
+        var job = client.Run(JobTestServer.Basic, JobTestServer.NoValidation(new JobOptions { TrackQueuePosition = false }));
+        await using var updates = job.ToAsyncEnumerable(capacity: 4).GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync().AsTask().WaitAsync(JobTestServer.Wait));
+        var id = Assert.IsType<JobQueued>(updates.Current).PromptId;
+
+        // The consumer is busy while the whole run arrives: 100 progress ticks, node starts, an output, the end.
+        _server.Start(id);
+        _server.Executing(id, "2");
+        for (var i = 1; i <= 100; i++)
+        {
+            _server.Send("progress", $$"""{"value": {{i}}, "max": 100, "prompt_id": "{{id}}", "node": "2"}""");
+        }
+
+        _server.Executing(id, "3");
+        _server.Executed(id, "3", JobTestServer.ImageOutput("a.png"));
+        _server.Finish(id);
+        var rest = new List<JobUpdate>();
+        while (await updates.MoveNextAsync().AsTask().WaitAsync(JobTestServer.Wait))
+        {
+            rest.Add(updates.Current);
+        }
+
+        var lossy = rest.OfType<JobProgress>().Where(p => p.Fraction < 1).ToList();
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], lossy.Select(p => p.Value));
+        Assert.Collection(
+            rest.Where(u => u is not JobProgress { Fraction: < 1 }),
+            u => Assert.IsType<JobStarted>(u),
+            u => Assert.Equal("2", Assert.IsType<JobNodeStarted>(u).NodeId),
+            u => Assert.Equal("3", Assert.IsType<JobNodeStarted>(u).NodeId),
+            u => Assert.IsType<JobNodeOutput>(u),
+            u => Assert.Equal(1.0, Assert.IsType<JobProgress>(u).Fraction),
+            u => Assert.IsType<JobCompleted>(u));
+    }
+
     // ---- API keys ----
 
     [Fact]
