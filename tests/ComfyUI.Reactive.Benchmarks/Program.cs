@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using ComfyUI.Reactive.Benchmarks.Decoding;
 using ComfyUI.Reactive.Benchmarks.Emulator;
+using ComfyUI.Reactive.Benchmarks.Jobs;
 
 // dotnet run -c Release --project tests/ComfyUI.Reactive.Benchmarks -- <mode> [BenchmarkDotNet arguments]
 // One case per mode; arguments after the mode go to the mode (for BenchmarkDotNet modes: --filter, --job, ...).
@@ -16,10 +17,18 @@ switch (mode)
     case "emulator":
         return await EmulatorThroughput.RunAsync(modeArgs);
 
+    case "jobs":
+        return await JobOverhead.RunAsync(modeArgs);
+
+    case "jobs-memory":
+        return await JobMemory.RunAsync(modeArgs);
+
     default:
         Console.Error.WriteLine("Usage: dotnet run -c Release --project tests/ComfyUI.Reactive.Benchmarks -- <mode> [options]");
         Console.Error.WriteLine("Modes:");
         Console.Error.WriteLine("  decode   frame decoding (text and binary websocket frames), BenchmarkDotNet");
         Console.Error.WriteLine("  emulator emulator throughput over loopback, raw HttpClient + ClientWebSocket [--clients 4] [--inflight 64] [--warmup 3] [--seconds 10] [--prompts 20000] [--history 10000]");
+        Console.Error.WriteLine("  jobs     SDK overhead per job vs the raw protocol on the emulator, sequential and concurrent [--sequential 500] [--warmup 100] [--concurrent 3000] [--inflight 64]");
+        Console.Error.WriteLine("  jobs-memory  retained memory per in-flight tracked job, and after 100,000 completed jobs [--inflight 10000] [--churn 100000]");
         return 2;
 }

@@ -89,10 +89,13 @@ public sealed class ComfyJob : IObservable<JobUpdate>
     /// throws the job's exception. Breaking out of the loop or cancelling cancels the job on the server.
     /// </summary>
     /// <remarks>
-    /// <b>Bounded.</b> Updates wait in a buffer while the consumer is busy. Lossy updates (<see cref="JobProgress"/>,
-    /// <see cref="JobPreview"/>, <see cref="JobQueued"/>, <see cref="JobText"/>) are dropped (the newest one) while
-    /// <paramref name="capacity"/> of them are waiting; the others (start, nodes, cached, outputs, completion) are never
-    /// dropped, and their number is bounded by the size of the graph.
+    /// <b>Bounded.</b> Updates wait in a first-in, first-out buffer while the consumer is busy; the job itself never
+    /// waits for the consumer. Lossy updates (<see cref="JobProgress"/> before the final one, <see cref="JobPreview"/>,
+    /// <see cref="JobQueued"/>, <see cref="JobText"/>) are admitted while fewer than <paramref name="capacity"/> of them
+    /// are waiting; one that arrives while <paramref name="capacity"/> are waiting is dropped (the newest is dropped, the
+    /// waiting ones stay, so order is kept). The others (<see cref="JobStarted"/>, <see cref="JobCached"/>,
+    /// <see cref="JobNodeStarted"/>, <see cref="JobNodeOutput"/>, the final <see cref="JobProgress"/> with fraction 1,
+    /// <see cref="JobCompleted"/>) are never dropped; their number is bounded by the size of the graph.
     /// </remarks>
     /// <param name="capacity">How many lossy updates may wait; default 64.</param>
     /// <param name="cancellationToken">Cancels the job and the enumeration.</param>
@@ -132,5 +135,6 @@ public sealed class ComfyJob : IObservable<JobUpdate>
         }
     }
 
-    private static bool IsLossy(JobUpdate update) => update is JobProgress or JobPreview or JobQueued or JobText;
+    // The final progress (fraction 1, once per job) is kept: a bar driven by the stream must reach the end.
+    private static bool IsLossy(JobUpdate update) => update is JobProgress { Fraction: < 1 } or JobPreview or JobQueued or JobText;
 }

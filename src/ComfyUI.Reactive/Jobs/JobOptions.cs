@@ -9,7 +9,8 @@ namespace ComfyUI.Reactive.Jobs;
 public sealed class JobOptions
 {
     /// <summary>Fail the job with a <see cref="ComfyTimeoutException"/> (phase <c>start</c>) when the server has not started
-    /// it this long after it was accepted (a blocked queue, a stuck server); the queued prompt is deleted. Null: no limit.</summary>
+    /// it this long after it was accepted (a blocked queue, a stuck server); the queued prompt is deleted. The server is
+    /// asked first: a job that runs carries on and one that finished completes from its history. Null: no limit.</summary>
     public TimeSpan? StartTimeout { get; init; }
 
     /// <summary>Fail the job (phase <c>inactivity</c>) when it runs and nothing arrives for it this long (a hung node);

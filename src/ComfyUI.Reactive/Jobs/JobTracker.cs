@@ -36,7 +36,12 @@ internal sealed class JobTracker : IDisposable
     private readonly List<Task> _cancellations = [];
     private readonly IDisposable _events;
     private readonly IDisposable _connection;
+    // The job this client's server runs, for frames without a prompt id. Set only from confirmed sources: an event of
+    // that prompt on the current connection, or a /queue snapshot asked for after the current connection was made.
+    // Cleared on every disconnect: what runs after an outage is unknown until confirmed again.
     private volatile TrackedJob? _running;
+    private volatile string? _heldReplay;
+    private long _connectionEpoch;
     private volatile bool _connected;
     private volatile bool _everConnected;
     private long _sequence;
@@ -66,6 +71,9 @@ internal sealed class JobTracker : IDisposable
     /// <summary>How many jobs are in flight (for tests and diagnostics).</summary>
     public int Count => _jobs.Count;
 
+    /// <summary>Every per-job entry the dispatcher holds (in-flight jobs, acceptance order); 0 when idle (tests).</summary>
+    public int Entries => _jobs.Count + _acceptSequence.Count;
+
     public IDisposable Track(Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {
         var job = new TrackedJob(this, workflow, options, observer);
@@ -82,7 +90,8 @@ internal sealed class JobTracker : IDisposable
         return job;
     }
 
-    /// <summary>Resolves when every server cancellation issued so far was sent (tests await it instead of sleeping).</summary>
+    /// <summary>Resolves when every server cancellation and start-timeout check issued so far has finished (tests await
+    /// it instead of sleeping).</summary>
     public Task WhenCancellationsSentAsync()
     {
         lock (_cancellations)
@@ -238,10 +247,19 @@ internal sealed class JobTracker : IDisposable
                 RequestQueueRefresh();
                 return;
             case ExecutingEvent { PromptId: null, Node: { } replayed }:
-                // Replayed after a reconnect: belongs to the prompt of ours that was running, if its graph has that node.
-                if (_running is { } r && r.ContainsNode(replayed))
+                // Replayed after a reconnect: belongs to the prompt of ours that runs, if its graph has that node. Right
+                // after a reconnect nothing is confirmed yet (the job that ran before may have finished during the
+                // outage): hold it until the reconnect's /queue snapshot says which prompt runs.
+                if (_running is { } r)
                 {
-                    r.OnReplayedExecuting(replayed);
+                    if (r.ContainsNode(replayed))
+                    {
+                        r.OnReplayedExecuting(replayed);
+                    }
+                }
+                else
+                {
+                    _heldReplay = replayed;
                 }
 
                 return;
@@ -263,6 +281,12 @@ internal sealed class JobTracker : IDisposable
         if (e.PromptId is not { } id)
         {
             return;
+        }
+
+        if (e is ExecutionStartEvent)
+        {
+            // A prompt starts: an executing replayed before it described the previous one.
+            _heldReplay = null;
         }
 
         if (!_jobs.TryGetValue(id, out var job))
@@ -289,6 +313,7 @@ internal sealed class JobTracker : IDisposable
         if (state == ConnectionState.Connected)
         {
             var reconnected = _everConnected && !_connected;
+            Interlocked.Increment(ref _connectionEpoch);
             _connected = true;
             _everConnected = true;
             if (reconnected)
@@ -297,9 +322,52 @@ internal sealed class JobTracker : IDisposable
                 Reconcile(static _ => true);
             }
         }
-        else
+        else if (_connected)
         {
             _connected = false;
+            Interlocked.Increment(ref _connectionEpoch);
+            _running = null;
+            _heldReplay = null;
+        }
+    }
+
+    /// <summary>The epoch a /queue snapshot asked for now may confirm, or -1 while disconnected (it confirms nothing).</summary>
+    private long ConfirmableEpoch() => _connected ? Interlocked.Read(ref _connectionEpoch) : -1;
+
+    /// <summary>A /queue snapshot of the current connection says <paramref name="job"/> runs: id-less frames are its.</summary>
+    private void ConfirmRunning(TrackedJob job, long epoch)
+    {
+        if (epoch < 0 || epoch != Interlocked.Read(ref _connectionEpoch) || job.IsTerminated)
+        {
+            return;
+        }
+
+#pragma warning disable CS0420 // Interlocked on a volatile field is fine: Interlocked is a full fence.
+        if (Interlocked.CompareExchange(ref _running, job, null) is not null)
+        {
+            return;
+        }
+
+        if (job.IsTerminated)
+        {
+            // It ended between the check and the assignment; Remove may have run already.
+            Interlocked.CompareExchange(ref _running, null, job);
+            return;
+        }
+#pragma warning restore CS0420
+
+        if (Interlocked.Exchange(ref _heldReplay, null) is { } replayed && job.ContainsNode(replayed))
+        {
+            job.OnReplayedExecuting(replayed);
+        }
+    }
+
+    /// <summary>A /queue snapshot of the current connection says none of ours runs: a held replay is someone else's.</summary>
+    private void ConfirmNotOurs(long epoch)
+    {
+        if (epoch >= 0 && epoch == Interlocked.Read(ref _connectionEpoch) && _running is null)
+        {
+            _heldReplay = null;
         }
     }
 
@@ -308,6 +376,14 @@ internal sealed class JobTracker : IDisposable
     public void OnJobAccepted(TrackedJob job)
     {
         _acceptSequence[job] = Interlocked.Increment(ref _sequence);
+        if (job.IsTerminated)
+        {
+            // It ended before we got here (its whole run overtook the POST's answer) and Remove may already have run:
+            // without this the entry, and the job with it, would stay forever.
+            _acceptSequence.TryRemove(job, out _);
+            return;
+        }
+
         if (job.Options.TrackQueuePosition)
         {
             RequestQueueRefresh();
@@ -374,6 +450,90 @@ internal sealed class JobTracker : IDisposable
         }
     }
 
+    /// <summary>
+    /// A job's start limit passed. Before failing it, ask the server: running → it continues as started; finished →
+    /// completed from the history; still pending → deleted from the queue, checked once more (it may have started
+    /// between the snapshot and the delete, which only removes pending prompts) and only then failed with the timeout.
+    /// </summary>
+    public void CheckStartTimeout(TrackedJob job, TimeSpan limit)
+    {
+        var task = CheckStartTimeoutAsync(job, limit);
+        lock (_cancellations)
+        {
+            _cancellations.RemoveAll(t => t.IsCompleted);
+            _cancellations.Add(task);
+        }
+    }
+
+    private async Task CheckStartTimeoutAsync(TrackedJob job, TimeSpan limit)
+    {
+        try
+        {
+            var verdict = await SettleStartAsync(job).ConfigureAwait(false);
+            if (verdict == StartVerdict.Pending)
+            {
+                if (!job.IsQueued)
+                {
+                    return;
+                }
+
+                JobLog.Cancelling(_logger, job.PromptId, "delete", "it did not start within its start timeout");
+                await Api.DeleteFromQueueAsync([job.PromptId], CancellationToken.None).ConfigureAwait(false);
+                verdict = await SettleStartAsync(job).ConfigureAwait(false);
+            }
+
+            if (verdict != StartVerdict.Settled)
+            {
+                // Gone from the queue (or, on a server that ignored the delete, still there: cancel it the usual way).
+                job.FailStartTimeout(limit, deleted: verdict == StartVerdict.Unknown);
+            }
+        }
+        catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
+        {
+            // The server cannot be asked: fail as before; the usual cancellation tries the delete once more.
+            JobLog.CancelFailed(_logger, job.PromptId, ex.GetType().Name, ex.Message);
+            job.FailStartTimeout(limit, deleted: false);
+        }
+    }
+
+    private async Task<StartVerdict> SettleStartAsync(TrackedJob job)
+    {
+        var epoch = ConfirmableEpoch();
+        var queue = await Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
+        if (job.IsTerminated)
+        {
+            return StartVerdict.Settled;
+        }
+
+        if (queue.Running.Any(i => i.PromptId == job.PromptId))
+        {
+            // The socket missed its start (or it is on its way): the job is running, not late.
+            job.OnSeenRunning();
+            ConfirmRunning(job, epoch);
+            return StartVerdict.Settled;
+        }
+
+        if (queue.Pending.Any(i => i.PromptId == job.PromptId))
+        {
+            return StartVerdict.Pending;
+        }
+
+        if (await Api.GetHistoryEntryAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false) is { } entry)
+        {
+            job.CompleteFromHistory(entry);
+            return StartVerdict.Settled;
+        }
+
+        return StartVerdict.Unknown;
+    }
+
+    private enum StartVerdict
+    {
+        Settled,
+        Pending,
+        Unknown,
+    }
+
     /// <summary>A finished job had cached nodes without UI in the frame: take the outputs from the history.</summary>
     public void CompleteFromHistoryLater(TrackedJob job) => _ = CompleteFromHistoryAsync(job);
 
@@ -417,6 +577,7 @@ internal sealed class JobTracker : IDisposable
         Volatile.Write(ref _lastQueueRefreshTicks, Scheduler.Now.UtcTicks);
         Volatile.Write(ref _queueRefreshArmed, 0);
         var sequence = Volatile.Read(ref _sequence);
+        var epoch = ConfirmableEpoch();
         QueueState queue;
         try
         {
@@ -428,7 +589,7 @@ internal sealed class JobTracker : IDisposable
         }
 
         // A queued job missing from the queue finished quickly or was deleted by someone else: ask the history.
-        await ApplyQueueAsync(queue, sequence, static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
+        await ApplyQueueAsync(queue, sequence, epoch, static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
     }
 
     // ---- reconciliation ----
@@ -452,6 +613,7 @@ internal sealed class JobTracker : IDisposable
         try
         {
             var sequence = Volatile.Read(ref _sequence);
+            var epoch = ConfirmableEpoch();
             QueueState queue;
             try
             {
@@ -463,7 +625,7 @@ internal sealed class JobTracker : IDisposable
                 return;
             }
 
-            await ApplyQueueAsync(queue, sequence, which, graceWhileConnected: false).ConfigureAwait(false);
+            await ApplyQueueAsync(queue, sequence, epoch, which, graceWhileConnected: false).ConfigureAwait(false);
         }
         finally
         {
@@ -475,9 +637,24 @@ internal sealed class JobTracker : IDisposable
         }
     }
 
-    private async Task ApplyQueueAsync(QueueState queue, long sequence, Func<TrackedJob, bool> checkDeparted, bool graceWhileConnected)
+    private async Task ApplyQueueAsync(QueueState queue, long sequence, long epoch, Func<TrackedJob, bool> checkDeparted, bool graceWhileConnected)
     {
         var running = new HashSet<string>(queue.Running.Select(i => i.PromptId), StringComparer.Ordinal);
+        var ours = false;
+        foreach (var id in running)
+        {
+            if (_jobs.TryGetValue(id, out var runningJob))
+            {
+                ConfirmRunning(runningJob, epoch);
+                ours = true;
+            }
+        }
+
+        if (!ours)
+        {
+            ConfirmNotOurs(epoch);
+        }
+
         var pending = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < queue.Pending.Count; i++)
         {

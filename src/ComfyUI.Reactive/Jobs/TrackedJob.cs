@@ -132,6 +132,9 @@ internal sealed class TrackedJob : IDisposable
     /// <summary>Whether the POST was (or may have been) sent, so the server may know the prompt.</summary>
     public bool MayBeOnServer => _posted;
 
+    /// <summary>The submission pipeline (prepare, upload, validate, POST); null before <see cref="Start"/> (tests await it).</summary>
+    public Task? Pipeline => _pipeline;
+
     /// <summary>Whether the job was seen running (so an interrupt, not a delete, cancels it).</summary>
     public bool WasSeenRunning { get; private set; }
 
@@ -186,7 +189,7 @@ internal sealed class TrackedJob : IDisposable
             Emit(new JobQueued(PromptId, null, _nodeErrors));
             if (_options.StartTimeout is { } start)
             {
-                _startTimer = _scheduler.Schedule(start, () => TimeOut("start", start));
+                _startTimer = _scheduler.Schedule(start, () => OnStartLimit(start));
             }
 
             // A fast server starts the prompt before its answer to the POST arrives; those events waited for it.
@@ -575,11 +578,41 @@ internal sealed class TrackedJob : IDisposable
         Terminate(o => o.OnError(error), error is ComfyTimeoutException ? "the job timed out" : null);
     }
 
+    /// <summary>
+    /// The start limit passed without news of a start. The socket may have missed it (or the prompt finished unseen),
+    /// so the tracker asks the server before failing the job: see <see cref="JobTracker.CheckStartTimeout"/>.
+    /// </summary>
+    private void OnStartLimit(TimeSpan limit)
+    {
+        lock (_gate)
+        {
+            _startTimer = null;
+            if (_terminated || _phase != JobPhase.Queued)
+            {
+                return;
+            }
+        }
+
+        _tracker.CheckStartTimeout(this, limit);
+    }
+
+    /// <summary>Fails the job with the start timeout once the server confirmed it never started.</summary>
+    /// <param name="limit">The limit that passed.</param>
+    /// <param name="deleted">The prompt was already deleted from the queue, so no further server call is needed.</param>
+    public void FailStartTimeout(TimeSpan limit, bool deleted)
+    {
+        var error = new ComfyTimeoutException("start", limit, StartTimeoutMessage(limit));
+        Terminate(o => o.OnError(error), deleted ? null : "the job timed out");
+    }
+
+    private string StartTimeoutMessage(TimeSpan limit) =>
+        $"Prompt {PromptId} was accepted but not started within {limit}; the server's queue may be blocked. The queued prompt is deleted.";
+
     private void TimeOut(string phase, TimeSpan limit)
     {
         var message = phase switch
         {
-            "start" => $"Prompt {PromptId} was accepted but not started within {limit}; the server's queue may be blocked. The queued prompt is deleted.",
+            "start" => StartTimeoutMessage(limit),
             "inactivity" => $"Prompt {PromptId} runs but nothing arrived for {limit}; a node may hang. The prompt is interrupted.",
             _ => $"Prompt {PromptId} did not finish within {limit}. The server job is cancelled.",
         };

@@ -94,6 +94,27 @@ public sealed class JobFaultTests
     }
 
     [Fact]
+    public async Task StartTimeout_QueueBlocked_TheTimedOutPromptNeverExecutesAfterTheQueueResumes()
+    {
+        await using var h = await JobHarness.StartAsync();
+        var client = h.Client();
+        h.Emulator.Faults.PauseQueue();
+        var late = JobRecording.Start(client.Run(JobHarness.Load("text_preview_any"), new JobOptions { StartTimeout = TimeSpan.FromMilliseconds(300) }));
+        await late.EndedAsync();
+        await client.GetJobTracker().WhenCancellationsSentAsync().WaitAsync(JobHarness.Wait);
+
+        h.Emulator.Faults.ResumeQueue();
+        // The queue is first in, first out: once a later prompt has run, the timed-out one would have run before it.
+        var next = await client.RunAsync(JobHarness.Load("text_preview_any").Set("1.inputs.string_b", "after"));
+
+        Assert.Equal("start", Assert.IsType<ComfyTimeoutException>(late.Error).Phase);
+        Assert.Equal(1, late.Terminals);
+        Assert.Equal(0, h.Emulator.GetExecutionCount(late.PromptId!));
+        Assert.Equal(1, h.Emulator.GetExecutionCount(next.PromptId));
+        Assert.Equal(1, h.Emulator.TotalExecutions);
+    }
+
+    [Fact]
     public async Task InactivityTimeout_HungNode_TimesOutWithPhaseInactivity()
     {
         await using var h = await JobHarness.StartAsync();

@@ -25,7 +25,16 @@ internal sealed class JobTestServer : IAsyncDisposable
     public JobTestServer()
     {
         Connector = new FakeWebSocketConnector(Scheduler);
-        Http = new FakeHttpHandler((request, _) => Task.FromResult(Answer(request)));
+        Http = new FakeHttpHandler(async (request, cancellationToken) =>
+        {
+            var isQueue = request.Method == HttpMethod.Get && request.RequestUri!.AbsolutePath.EndsWith("/queue", StringComparison.Ordinal);
+            if ((isQueue ? QueueGate : HttpGate) is { } gate)
+            {
+                await gate.WaitAsync(cancellationToken);
+            }
+
+            return Answer(request);
+        });
     }
 
     public TestScheduler Scheduler { get; } = new();
@@ -40,10 +49,22 @@ internal sealed class JobTestServer : IAsyncDisposable
     /// <summary>The running and pending prompt ids GET /queue reports.</summary>
     public Func<(string[] Running, string[] Pending)> Queue { get; set; } = () => ([], []);
 
+    /// <summary>Prompt ids deleted with <c>POST /queue {"delete": [...]}</c>; GET /queue no longer lists them as pending.</summary>
+    public HashSet<string> Deleted { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>When set, GET /queue answers only once this task completes (to hold a reconciliation mid-way).</summary>
+    public Task? QueueGate { get; set; }
+
+    /// <summary>When set, every answer but GET /queue waits for this task, observing the request's cancellation.</summary>
+    public Task? HttpGate { get; set; }
+
     /// <summary>Called with the prompt id while the POST is handled, before it is answered.</summary>
     public Action<string>? OnPrompt { get; set; }
 
     public static Workflow Basic => Workflow.Parse(BasicWorkflow);
+
+    /// <summary>How many images were uploaded; the n-th is stored as <c>stored-n.png</c>.</summary>
+    public int Uploads { get; private set; }
 
     public static JobOptions NoValidation(JobOptions? options = null) => new()
     {
@@ -54,6 +75,7 @@ internal sealed class JobTestServer : IAsyncDisposable
         PreviewInterval = options?.PreviewInterval,
         ComfyOrgApiKey = options?.ComfyOrgApiKey,
         TrackQueuePosition = options?.TrackQueuePosition ?? true,
+        Attachments = options?.Attachments ?? [],
     };
 
     public ComfyClient Client(Action<ComfyClientOptions>? configure = null)
@@ -123,9 +145,34 @@ internal sealed class JobTestServer : IAsyncDisposable
             return Json($$"""{"prompt_id": "{{id}}", "number": {{Interlocked.Increment(ref _number)}}, "node_errors": {} }""");
         }
 
+        if (request.Method == HttpMethod.Post && path.EndsWith("/queue", StringComparison.Ordinal))
+        {
+            var body = JsonNode.Parse(request.Content!.ReadAsStringAsync().GetAwaiter().GetResult())!;
+            lock (Deleted)
+            {
+                foreach (var id in body["delete"]?.AsArray() ?? [])
+                {
+                    Deleted.Add(id!.GetValue<string>());
+                }
+            }
+
+            return Json("{}");
+        }
+
+        if (request.Method == HttpMethod.Post && path.EndsWith("/upload/image", StringComparison.Ordinal))
+        {
+            Uploads++;
+            return Json($$"""{"name": "stored-{{Uploads}}.png", "subfolder": "", "type": "input"}""");
+        }
+
         if (request.Method == HttpMethod.Get && path.EndsWith("/queue", StringComparison.Ordinal))
         {
             var (running, pending) = Queue();
+            lock (Deleted)
+            {
+                pending = [.. pending.Where(p => !Deleted.Contains(p))];
+            }
+
             static string Items(string[] ids) => string.Join(",", ids.Select((id, i) => $$"""[{{i}}, "{{id}}", {}, {"client_id": "client-1"}, ["3"]]"""));
             return Json($$"""{"queue_running": [{{Items(running)}}], "queue_pending": [{{Items(pending)}}]}""");
         }
