@@ -130,10 +130,12 @@ public sealed class ValidationTests
 
         var info = await Fixture.GetJsonAsync(http, "/object_info");
         var one = await Fixture.GetJsonAsync(http, "/object_info/ImageBlur");
-        var (status, body) = await Fixture.PostJsonAsync(http, "/prompt",
-            """{"prompt": {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
-                           "2": {"class_type": "ImageBlur", "inputs": {"image": ["1", 0], "blur_radius": 1, "sigma": 1.0}},
-                           "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}}}}""");
+        const string prompt = """
+            {"prompt": {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+                        "2": {"class_type": "ImageBlur", "inputs": {"image": ["1", 0], "blur_radius": 1, "sigma": 1.0}},
+                        "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}}}}
+            """;
+        var (status, body) = await Fixture.PostJsonAsync(http, "/prompt", prompt);
 
         Assert.Null(info!["ImageBlur"]);
         Assert.NotNull(info["ImageInvert"]);
