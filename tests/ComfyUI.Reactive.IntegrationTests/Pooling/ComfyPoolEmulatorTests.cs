@@ -9,11 +9,12 @@ using ComfyUI.Reactive.IntegrationTests.Jobs;
 using ComfyUI.Reactive.Jobs;
 using ComfyUI.Reactive.Pooling;
 using ComfyUI.Reactive.Workflows;
+using Xunit.Abstractions;
 
 namespace ComfyUI.Reactive.IntegrationTests.Pooling;
 
 /// <summary>A <see cref="ComfyPool"/> over real emulators: failover on kills, start timeouts, affinity, cancellation.</summary>
-public sealed class ComfyPoolEmulatorTests : IAsyncDisposable
+public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
@@ -86,6 +87,7 @@ public sealed class ComfyPoolEmulatorTests : IAsyncDisposable
 
         // At-least-once execution, bounded: only the prompt running on the killed server can have run twice.
         var executions = emulators.Sum(e => e.TotalExecutions);
+        output.WriteLine($"executions={executions} retried={jobs.Count(j => j.Result!.Pool!.Attempts > 1)}");
         Assert.InRange(executions, 60, 61);
     }
 
@@ -106,6 +108,7 @@ public sealed class ComfyPoolEmulatorTests : IAsyncDisposable
         await emulators[ids.IndexOf(victim)].StopAsync();
         var moved = await job.WaitForAsync<JobQueued>(q => q.Server == survivor);
         var redispatch = clock.Elapsed;
+        output.WriteLine($"re-dispatched {redispatch.TotalMilliseconds:F0} ms after the kill");
         await job.EndedAsync();
 
         Assert.True(redispatch < TimeSpan.FromSeconds(2), $"Re-dispatched {redispatch.TotalMilliseconds:F0} ms after the kill.");
