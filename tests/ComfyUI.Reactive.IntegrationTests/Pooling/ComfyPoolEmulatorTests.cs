@@ -194,6 +194,26 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     }
 
     [Fact]
+    public async Task Run_ServerTurnsOutToLackTheNode_CapabilitiesReReadAndJobFailsOver()
+    {
+        var lacking = await StartOneAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"] });
+        var full = await StartOneAsync(new ComfyEmulatorOptions());
+        var ids = await AddAndWaitReadyAsync([lacking, full]);
+
+        // Stale capabilities: the pool believes the lacking server has every node (as before an uninstall).
+        var believed = await ServerCapabilities.FetchAsync(_clients[1].Api, null, CancellationToken.None).WaitAsync(Bound);
+        Assert.True(_pool.Scheduler.SetCapabilities(ids[0], believed));
+        var first = await _pool.RunAsync(JobHarness.Load("slow_blur_chain")).WaitAsync(Bound);
+        var second = await _pool.RunAsync(JobHarness.Load("slow_blur_chain").Set("1.inputs.color", 1)).WaitAsync(Bound);
+
+        Assert.Equal(ids[1], first.Pool!.Server);
+        Assert.Equal(2, first.Pool.Attempts);
+        Assert.Equal(ids[1], second.Pool!.Server);
+        Assert.Equal(1, second.Pool.Attempts);
+        Assert.Equal(0, lacking.TotalExecutions);
+    }
+
+    [Fact]
     public async Task Run_NoServerCanRunIt_FailsAtOnceWithEachServersReason()
     {
         var a = await StartOneAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"] });
