@@ -262,6 +262,51 @@ public sealed class ComfyPoolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AddServer_AddressWithCredentials_IdIsHostAndPortOnly()
+    {
+        await using var client = new ComfyClient(new Uri("http://user:secret@127.0.0.1:9/?token=hidden"));
+        await using var pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _clock });
+
+        var id = pool.AddServer(client);
+
+        Assert.Equal("127.0.0.1:9", id.Value);
+        Assert.Throws<ArgumentException>(() => pool.AddServer(client));
+        Assert.Equal(new ServerId("named"), pool.AddServer(client, "named"));
+    }
+
+    [Fact]
+    public async Task Run_AttemptSucceeds_MetricsRecordedOnThePoolMeter()
+    {
+        var server = Server("metrics-" + Guid.NewGuid().ToString("N"));
+        var attempts = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ComfyPool.MeterName && instrument.Name == "comfyui.pool.attempts")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "server" && Equals(tag.Value, server.Value))
+                {
+                    Interlocked.Add(ref attempts, (int)value);
+                }
+            }
+        });
+        listener.Start();
+
+        var job = Recorder.Start(_pool.Run(Wf));
+        _attempts[0].Complete("p1");
+        await job.EndedAsync();
+
+        Assert.Equal(1, Volatile.Read(ref attempts));
+    }
+
+    [Fact]
     public void Options_OutOfRange_Throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ComfyPool(new ComfyPoolOptions { ServerCapacity = 0 }));
