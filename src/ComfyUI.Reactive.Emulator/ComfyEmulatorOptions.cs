@@ -15,6 +15,13 @@ public sealed class ComfyEmulatorOptions
     public IReadOnlyList<string> Checkpoints { get; init; } = ["v1-5-pruned-emaonly.safetensors"];
 
     /// <summary>
+    /// Node class types the emulator pretends not to have (e.g. <c>["ImageBlur"]</c>), as a server without that custom
+    /// node: they are absent from <c>GET /object_info</c> and a prompt using one fails validation like an unknown
+    /// <c>class_type</c> (see <see cref="LegacyUnknownNodeError"/>). Default: none.
+    /// </summary>
+    public IReadOnlyList<string> ExcludedNodes { get; init; } = [];
+
+    /// <summary>
     /// The safetensors <c>__metadata__</c> of checkpoints, keyed by checkpoint name, served by
     /// <c>GET /view_metadata/checkpoints?filename=…</c>. A listed checkpoint without an entry has no metadata (404, as
     /// a real file without <c>__metadata__</c>).
@@ -61,6 +68,7 @@ public sealed class ComfyEmulatorOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535);
         ArgumentOutOfRangeException.ThrowIfLessThan(SamplerStepTime, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Checkpoints);
+        ArgumentNullException.ThrowIfNull(ExcludedNodes);
         ArgumentNullException.ThrowIfNull(NodeDelays);
         ArgumentNullException.ThrowIfNull(CheckpointMetadata);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHistoryItems, 1);

@@ -72,7 +72,7 @@ internal sealed class NodeCatalog
     private int allCacheVersion = -1;
     private readonly Dictionary<string, (int Version, byte[] Bytes)> oneCache = new(StringComparer.Ordinal);
 
-    public NodeCatalog(IReadOnlyList<string> checkpoints, FileStore files)
+    public NodeCatalog(IReadOnlyList<string> checkpoints, FileStore files, IReadOnlyList<string>? excluded = null)
     {
         this.files = files;
         using var stream = typeof(NodeCatalog).Assembly.GetManifestResourceStream("object_info.json")
@@ -91,6 +91,13 @@ internal sealed class NodeCatalog
         foreach (var behavior in behaviors)
         {
             schemas[behavior.ClassType] = Parse(behavior, document[behavior.ClassType]!.AsObject());
+        }
+
+        // A server without a custom node neither lists nor validates it: removing it here makes both behave that way.
+        foreach (var classType in excluded ?? [])
+        {
+            schemas.Remove(classType);
+            document.Remove(classType);
         }
     }
 

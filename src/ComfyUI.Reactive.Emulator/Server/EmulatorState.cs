@@ -16,7 +16,7 @@ internal sealed class EmulatorState
         Options = options;
         Faults = faults;
         Files = files;
-        Catalog = new NodeCatalog(options.Checkpoints, files);
+        Catalog = new NodeCatalog(options.Checkpoints, files, options.ExcludedNodes);
         Validator = new PromptValidator(Catalog, files, options.LegacyUnknownNodeError);
         Queue = new PromptQueue();
         History = new HistoryStore(options.MaxHistoryItems);

@@ -1,6 +1,4 @@
-using System.Reactive;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using ComfyUI.Reactive.Workflows;
 
 namespace ComfyUI.Reactive.Jobs;
@@ -48,37 +46,7 @@ public sealed class ComfyJob : IObservable<JobUpdate>
     /// <summary>Submits the workflow (a new submission per call) and waits for the result.</summary>
     /// <param name="cancellationToken">Cancels the job on the server; the task then throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The result.</returns>
-    public Task<JobResult> ToTask(CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var completion = new TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        JobResult? result = null;
-        var subscription = Subscribe(Observer.Create<JobUpdate>(
-            u => result = (u as JobCompleted)?.Result ?? result,
-            e => completion.TrySetException(e),
-            () =>
-            {
-                if (result is not null)
-                {
-                    completion.TrySetResult(result);
-                }
-                else
-                {
-                    completion.TrySetException(new InvalidOperationException("The job completed without a result."));
-                }
-            }));
-        if (cancellationToken.CanBeCanceled)
-        {
-            var registration = cancellationToken.Register(() =>
-            {
-                subscription.Dispose();
-                completion.TrySetCanceled(cancellationToken);
-            });
-            _ = completion.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-
-        return completion.Task;
-    }
+    public Task<JobResult> ToTask(CancellationToken cancellationToken = default) => JobConsumption.ToTask(this, cancellationToken);
 
     /// <summary>Submits the workflow (a new submission per <c>await</c>) and waits for its result.</summary>
     /// <returns>The awaiter of <see cref="ToTask"/>.</returns>
@@ -100,41 +68,6 @@ public sealed class ComfyJob : IObservable<JobUpdate>
     /// <param name="capacity">How many lossy updates may wait; default 64.</param>
     /// <param name="cancellationToken">Cancels the job and the enumeration.</param>
     /// <returns>The updates.</returns>
-    public IAsyncEnumerable<JobUpdate> ToAsyncEnumerable(int capacity = 64, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        return ReadAsync(capacity, cancellationToken);
-    }
-
-    private async IAsyncEnumerable<JobUpdate> ReadAsync(int capacity, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateUnbounded<JobUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var waitingLossy = 0;
-        using var subscription = Subscribe(Observer.Create<JobUpdate>(
-            u =>
-            {
-                if (IsLossy(u) && Interlocked.Increment(ref waitingLossy) > capacity)
-                {
-                    Interlocked.Decrement(ref waitingLossy);
-                    return;
-                }
-
-                channel.Writer.TryWrite(u);
-            },
-            e => channel.Writer.TryComplete(e),
-            () => channel.Writer.TryComplete()));
-
-        await foreach (var update in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (IsLossy(update))
-            {
-                Interlocked.Decrement(ref waitingLossy);
-            }
-
-            yield return update;
-        }
-    }
-
-    // The final progress (fraction 1, once per job) is kept: a bar driven by the stream must reach the end.
-    private static bool IsLossy(JobUpdate update) => update is JobProgress { Fraction: < 1 } or JobPreview or JobQueued or JobText;
+    public IAsyncEnumerable<JobUpdate> ToAsyncEnumerable(int capacity = 64, CancellationToken cancellationToken = default) =>
+        JobConsumption.ToAsyncEnumerable(this, capacity, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using ComfyUI.Reactive.Models;
+using ComfyUI.Reactive.Pooling;
 
 namespace ComfyUI.Reactive.Jobs;
 
@@ -37,6 +38,10 @@ public sealed class JobResult
     /// <summary>When the job was submitted, started and completed.</summary>
     public JobTimings Timings { get; }
 
+    /// <summary>For a job run by a <see cref="ComfyPool"/>: the server that produced this result, the attempts it took and
+    /// the time spent waiting in the pool and running; null for a job run on one <see cref="ComfyClient"/>.</summary>
+    public PoolTimings? Pool { get; private init; }
+
     /// <summary>Every image file of every output, in node order.</summary>
     public IEnumerable<JobFile> Images => Outputs.Values.SelectMany(o => o.Images);
 
@@ -55,6 +60,9 @@ public sealed class JobResult
     /// <returns>True when found.</returns>
     public bool TryGetOutput(string aliasOrNodeId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out JobOutput? output) =>
         Aliases.TryGetValue(aliasOrNodeId, out output) || Outputs.TryGetValue(aliasOrNodeId, out output);
+
+    /// <summary>The same result with the pool's timings.</summary>
+    internal JobResult WithPool(PoolTimings pool) => new(PromptId, Outputs, Aliases, NodeErrors, Timings) { Pool = pool };
 
     /// <summary>Returns the prompt id and the output count.</summary>
     public override string ToString() => $"Job {PromptId}: {Outputs.Count} outputs, {Timings}";

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using ComfyUI.Reactive.Models;
+using ComfyUI.Reactive.Pooling;
 
 namespace ComfyUI.Reactive.Jobs;
 
@@ -8,7 +9,12 @@ namespace ComfyUI.Reactive.Jobs;
 /// the job's <see cref="PromptId"/>; a job only ever sees updates of its own prompt.
 /// </summary>
 /// <param name="PromptId">The job's prompt id (client-generated, lowercase UUID).</param>
-public abstract record JobUpdate(string PromptId);
+public abstract record JobUpdate(string PromptId)
+{
+    /// <summary>The server the update came from when the job runs in a <see cref="ComfyPool"/> (a failover moves a job,
+    /// so later updates may name another server); null for a job run on one <see cref="ComfyClient"/>.</summary>
+    public ServerId? Server { get; init; }
+}
 
 /// <summary>
 /// The server accepted the prompt and it waits in the queue. Sent once right after the submission (with

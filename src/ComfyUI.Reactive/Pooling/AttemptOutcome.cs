@@ -3,16 +3,29 @@ namespace ComfyUI.Reactive.Pooling;
 /// <summary>How one attempt of a job on one server ended, as the attempt seam reports it to the scheduler.</summary>
 internal sealed record AttemptOutcome
 {
-    private AttemptOutcome(Exception? error) => Error = error;
+    private AttemptOutcome(Exception? error, object? value = null)
+    {
+        Error = error;
+        Value = value;
+    }
 
     /// <summary>The attempt produced the job's result.</summary>
     public static AttemptOutcome Success { get; } = new((Exception?)null);
+
+    /// <summary>What a successful attempt produced (the job layer's result), handed to the item's outcome
+    /// (<see cref="PoolItemOutcome.Value"/>) only if this attempt is the one that completes the item; null otherwise.</summary>
+    public object? Value { get; }
 
     /// <summary>The failure, or null on success.</summary>
     public Exception? Error { get; }
 
     /// <summary>True on success.</summary>
     public bool Succeeded => Error is null;
+
+    /// <summary>The attempt produced the job's result, <paramref name="value"/>.</summary>
+    /// <param name="value">The result.</param>
+    /// <returns>The outcome.</returns>
+    public static AttemptOutcome SuccessWith(object value) => new(null, value ?? throw new ArgumentNullException(nameof(value)));
 
     /// <summary>The attempt failed; the scheduler classifies <paramref name="error"/> (<see cref="FailureClassifier"/>).</summary>
     /// <param name="error">The failure.</param>

@@ -17,7 +17,8 @@ namespace ComfyUI.Reactive.Pooling;
 /// store (sub-millisecond on a LAN) or by reserving from a local mirror of its streams.</para>
 /// <para>Implementations are thread-safe.</para>
 /// </remarks>
-internal interface IPoolQueue
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is the pool's queue of waiting jobs, in the domain's own word.")]
+public interface IPoolQueue
 {
     /// <summary>The number of pending (not reserved) items.</summary>
     int Count { get; }

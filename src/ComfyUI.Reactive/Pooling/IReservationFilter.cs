@@ -4,7 +4,7 @@ namespace ComfyUI.Reactive.Pooling;
 /// What one server may take right now, as the scheduler sees it; a queue consults it while reserving. Every member is
 /// cheap and side-effect free, and answers for the server the reservation is for.
 /// </summary>
-internal interface IReservationFilter
+public interface IReservationFilter
 {
     /// <summary>Whether the server has everything the requirements name (class types, model files, tags).</summary>
     /// <param name="requirements">The requirements of a group of items.</param>

@@ -11,7 +11,8 @@ namespace ComfyUI.Reactive.Pooling;
 /// excluded after failing there) are stepped over, which only costs when many retried items wait. Dead-lettered items
 /// are handed back to the caller of <see cref="Nack"/> and not retained.
 /// </remarks>
-internal sealed class InMemoryPoolQueue : IPoolQueue
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is the pool's queue of waiting jobs, in the domain's own word.")]
+public sealed class InMemoryPoolQueue : IPoolQueue
 {
     private static readonly IComparer<Entry> GroupOrder = Comparer<Entry>.Create((a, b) =>
     {

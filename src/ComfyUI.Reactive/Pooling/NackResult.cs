@@ -1,7 +1,7 @@
 namespace ComfyUI.Reactive.Pooling;
 
 /// <summary>What a negative acknowledgement did.</summary>
-internal enum NackResult
+public enum NackResult
 {
     /// <summary>The item was not reserved (already acked, removed, or unknown).</summary>
     NotFound = 0,

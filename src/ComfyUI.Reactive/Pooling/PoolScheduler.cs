@@ -462,13 +462,21 @@ internal sealed class PoolScheduler : IDisposable
                 EndAttemptLocked(attempt, "success");
                 _queue.Ack(state.Item.Id);
                 _cooldowns.RecordSuccess(server, hash);
-                CompleteLocked(state, PoolItemStatus.Succeeded, null);
+                CompleteLocked(state, PoolItemStatus.Succeeded, null, outcome.Value);
             }
             else if (FailureClassifier.Classify(outcome.Error!, _options.IsWorkflowFault) == FailureKind.Workflow)
             {
                 EndAttemptLocked(attempt, "workflow_fault");
-                _queue.Ack(state.Item.Id);
-                CompleteLocked(state, PoolItemStatus.Failed, outcome.Error);
+                if (state.Item.RetryWorkflowFaults)
+                {
+                    // Retried like a server fault, but it says nothing about the server: no cooldown.
+                    RequeueLocked(state, server, outcome.Error!);
+                }
+                else
+                {
+                    _queue.Ack(state.Item.Id);
+                    CompleteLocked(state, PoolItemStatus.Failed, outcome.Error);
+                }
             }
             else
             {
@@ -541,14 +549,14 @@ internal sealed class PoolScheduler : IDisposable
         }
     }
 
-    private void CompleteLocked(ItemState state, PoolItemStatus status, Exception? error)
+    private void CompleteLocked(ItemState state, PoolItemStatus status, Exception? error, object? value = null)
     {
         if (!_items.Remove(state.Item.Id))
         {
             return;
         }
 
-        var outcome = new PoolItemOutcome(state.Item.Id, status, state.Server, state.Item.Attempts, error, state.Wait, state.Run);
+        var outcome = new PoolItemOutcome(state.Item.Id, status, state.Server, state.Item.Attempts, error, state.Wait, state.Run, value);
 
         // RunContinuationsAsynchronously: the caller's continuation never runs under this lock.
         state.Completion.TrySetResult(outcome);

@@ -5,7 +5,7 @@ namespace ComfyUI.Reactive.Pooling;
 /// store it and another process can read it back. The job's observers and subscriptions live in the scheduler, keyed by
 /// <see cref="Id"/>.
 /// </summary>
-internal sealed record PoolWorkItem
+public sealed record PoolWorkItem
 {
     /// <summary>The job id, unique in the pool (the queue rejects duplicates).</summary>
     public required string Id { get; init; }
@@ -34,6 +34,10 @@ internal sealed record PoolWorkItem
     /// <summary>Servers whose attempt failed through their own fault: the job avoids them while another capable server in
     /// rotation has not failed it.</summary>
     public IReadOnlyList<ServerId> ExcludedServers { get; init; } = [];
+
+    /// <summary>Whether a failure that is the workflow's own (validation, a node's exception) is retried on another
+    /// server like a server fault instead of failing the job at once. Default false.</summary>
+    public bool RetryWorkflowFaults { get; init; }
 
     /// <summary>Free-form labels carried with the job (e.g. the caller's correlation id); not used for matching.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -11,7 +11,7 @@ namespace ComfyUI.Reactive.Pooling;
 /// caller asked for. Extracted once per submission (<see cref="From"/>) and stored with the queued item; plain data, so it
 /// serialises with the item.
 /// </summary>
-internal sealed record WorkflowRequirements
+public sealed record WorkflowRequirements
 {
     private string? _key;
 

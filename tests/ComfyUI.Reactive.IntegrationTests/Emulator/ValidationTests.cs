@@ -121,4 +121,26 @@ public sealed class ValidationTests
         var queue = await Fixture.GetJsonAsync(http, "/history/" + response["prompt_id"]!.GetValue<string>());
         _ = queue;
     }
+
+    [Fact]
+    public async Task ExcludedNodes_ClassTypeHidden_AbsentFromObjectInfoAndRejectedAsUnknown()
+    {
+        await using var emulator = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"], LegacyUnknownNodeError = false });
+        using var http = new HttpClient { BaseAddress = emulator.BaseAddress };
+
+        var info = await Fixture.GetJsonAsync(http, "/object_info");
+        var one = await Fixture.GetJsonAsync(http, "/object_info/ImageBlur");
+        const string prompt = """
+            {"prompt": {"1": {"class_type": "EmptyImage", "inputs": {"width": 8, "height": 8, "batch_size": 1, "color": 0}},
+                        "2": {"class_type": "ImageBlur", "inputs": {"image": ["1", 0], "blur_radius": 1, "sigma": 1.0}},
+                        "3": {"class_type": "PreviewImage", "inputs": {"images": ["2", 0]}}}}
+            """;
+        var (status, body) = await Fixture.PostJsonAsync(http, "/prompt", prompt);
+
+        Assert.Null(info!["ImageBlur"]);
+        Assert.NotNull(info["ImageInvert"]);
+        Assert.Empty(one!.AsObject());
+        Assert.Equal(400, status);
+        Assert.Equal("ImageBlur", JsonNode.Parse(body)!["error"]!["extra_info"]!["class_type"]!.GetValue<string>());
+    }
 }

@@ -1,0 +1,581 @@
+using System.Collections.Concurrent;
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using System.Reactive.Threading.Tasks;
+using ComfyUI.Reactive.Jobs;
+using ComfyUI.Reactive.Workflows;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ComfyUI.Reactive.Pooling;
+
+/// <summary>
+/// Many ComfyUI servers as one: a queue of cold jobs scheduled onto the servers that can run them, with health checks,
+/// failover and one merged event stream. See <c>docs/pool.md</c>.
+/// </summary>
+/// <remarks>
+/// <para><b>Servers</b> join with <see cref="AddServer"/> and leave with <see cref="RemoveServerAsync"/> at any time. A
+/// server takes jobs once its socket is connected and its capabilities (<c>/object_info</c>, model lists) are read, both
+/// in the background: a server that is down does not hold up the others. The pool does not own the clients: dispose them
+/// after the pool.</para>
+/// <para><b>Jobs</b> (<see cref="Run"/>) go to servers that have every node type, model file and tag they need, up to
+/// <see cref="ComfyPoolOptions.ServerCapacity"/> per server, highest priority first. A job no server can run fails at once
+/// with <see cref="ComfyNoCapableServerException"/>.</para>
+/// <para><b>Failover.</b> A server fault (the server died, a timeout, a lost prompt, a 5xx) sends the job back to the
+/// queue and on to another server, up to <see cref="ComfyPoolOptions.MaxAttempts"/> attempts. Execution is therefore
+/// <b>at least once</b>; delivery is <b>exactly once</b>: a job's subscriber sees one result or one error, never two.</para>
+/// </remarks>
+public sealed class ComfyPool : IAsyncDisposable
+{
+    /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> the pool's instruments are on.</summary>
+    public const string MeterName = PoolMetrics.MeterName;
+
+    /// <summary>How long cleanup (a timed-out prompt's deletion, cancellations at removal) may hold up a failover or a removal.</summary>
+    private static readonly TimeSpan CleanupBound = TimeSpan.FromSeconds(10);
+
+    /// <summary>How soon a failed capability read is retried while the server is healthy and has none.</summary>
+    private static readonly TimeSpan CapabilityRetry = TimeSpan.FromSeconds(1);
+
+    private readonly ComfyPoolOptions _options;
+    private readonly PoolScheduler _scheduler;
+    private readonly ILogger _logger;
+    private readonly Func<ServerId, Workflow, JobOptions, IObservable<JobUpdate>>? _testRunner;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ServerId, PoolServer> _servers = [];
+    private readonly ConcurrentDictionary<string, PoolJobRun> _runs = new(StringComparer.Ordinal);
+    private readonly Subject<PoolEvent> _events = new();
+    private readonly object _eventsGate = new();
+    private bool _eventsCompleted;
+    private int _disposed;
+
+    /// <summary>Creates an empty pool.</summary>
+    /// <param name="options">Scheduling, health and retry settings; null for the defaults.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public ComfyPool(ComfyPoolOptions? options = null)
+        : this(options, null)
+    {
+    }
+
+    /// <summary>A pool whose attempts run through <paramref name="testRunner"/> instead of clients (unit tests).</summary>
+    internal ComfyPool(ComfyPoolOptions? options, Func<ServerId, Workflow, JobOptions, IObservable<JobUpdate>>? testRunner)
+    {
+        _options = options ?? new ComfyPoolOptions();
+        _options.Validate();
+        _logger = _options.Logger ?? NullLogger.Instance;
+        _testRunner = testRunner;
+        _scheduler = new PoolScheduler(
+            _options.Queue ?? new InMemoryPoolQueue(),
+            StartAttempt,
+            _options.Scheduler,
+            new PoolSchedulerOptions
+            {
+                DefaultCapacity = _options.ServerCapacity,
+                CooldownThreshold = _options.CooldownThreshold,
+                CooldownPeriod = _options.CooldownPeriod,
+                IsWorkflowFault = static e => e is ComfyExecutionException,
+            });
+    }
+
+    /// <summary>
+    /// Every event of every server, tagged with its server: hot (only events after subscription), never failing; it
+    /// completes when the pool is disposed. Observers are called one at a time; do not block in them.
+    /// </summary>
+    public IObservable<PoolEvent> Events => _events.AsObservable();
+
+    /// <summary>
+    /// Every server's <see cref="ServerStatus"/> (state and jobs in flight): first the latest of each server, then every
+    /// change; a removed server's last status is <see cref="ServerState.Removed"/>. Completes when the pool is disposed.
+    /// </summary>
+    public IObservable<ServerStatus> Servers => _scheduler.Servers;
+
+    /// <summary>The scheduler (tests).</summary>
+    internal PoolScheduler Scheduler => _scheduler;
+
+    /// <summary>
+    /// Adds a server. It starts taking jobs once its socket is connected and its capabilities are read (both begin now,
+    /// in the background; the client's socket is started if it was not).
+    /// </summary>
+    /// <param name="client">The server's client; the pool uses it but does not dispose it.</param>
+    /// <param name="name">The server's name in statuses, results and metrics; null: the client's address as
+    /// <c>host:port</c> (never user info or a query string).</param>
+    /// <param name="tags">Tags jobs may require (<see cref="PoolJobOptions.Tags"/>); null for none.</param>
+    /// <returns>The server's id.</returns>
+    /// <exception cref="ArgumentException">A server with that name is already in the pool.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public ServerId AddServer(ComfyClient client, string? name = null, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var id = new ServerId(string.IsNullOrEmpty(name) ? NameOf(client.BaseAddress) : name);
+        var server = new PoolServer(id, client, tags is null ? [] : [.. tags.Where(t => !string.IsNullOrEmpty(t)).Distinct(StringComparer.Ordinal)]);
+        Register(server, capabilities: null);
+
+        server.Subscriptions.Add(client.Events.Subscribe(e => Publish(new PoolEvent(id, e)), _ => { }, () => { }));
+        var monitor = new HealthMonitor(
+            HealthMonitor.QueueStatusProbe(client),
+            client.Connection,
+            new HealthMonitorOptions
+            {
+                Interval = _options.HealthCheckInterval is { } interval && interval > TimeSpan.Zero ? interval : null,
+                ProbeTimeout = _options.HealthCheckTimeout,
+                FailureThreshold = _options.FailureThreshold,
+            },
+            _options.Scheduler);
+        server.Monitor = monitor;
+        server.Subscriptions.Add(monitor.Health.Subscribe(h => OnHealth(server, h)));
+        if (_options.CapabilityRefreshInterval is { } refresh && refresh > TimeSpan.Zero)
+        {
+            server.Subscriptions.Add(Observable.Interval(refresh, _options.Scheduler).Subscribe(_ => RefreshCapabilities(server)));
+        }
+
+        monitor.Start();
+        _ = ConnectAsync(server);
+        return id;
+    }
+
+    /// <summary>
+    /// Removes a server: its jobs in flight are cancelled there and go back to the queue for the other servers; jobs no
+    /// remaining server can run fail with <see cref="ComfyNoCapableServerException"/>. Completes once the cancellations
+    /// were sent (or could not be).
+    /// </summary>
+    /// <param name="server">The server's id (from <see cref="AddServer"/>).</param>
+    /// <param name="cancellationToken">Stops waiting for the cancellations to be sent (the removal itself is done).</param>
+    /// <returns>False when the server was not in the pool.</returns>
+    public async Task<bool> RemoveServerAsync(ServerId server, CancellationToken cancellationToken = default)
+    {
+        PoolServer? removed;
+        lock (_lock)
+        {
+            if (!_servers.Remove(server, out removed))
+            {
+                return false;
+            }
+        }
+
+        _scheduler.RemoveServer(server);
+        removed.Dispose();
+        PoolLog.ServerRemoved(_logger, server);
+        if (removed.Client is { } client)
+        {
+            await WithinAsync(CancellationsSentAsync(client), CleanupBound).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A job that runs <paramref name="workflow"/> on a server of the pool: a cold <see cref="IObservable{T}"/> of
+    /// <see cref="JobUpdate"/>s tagged with their server, also awaitable for the <see cref="JobResult"/>. Nothing is queued
+    /// until it is subscribed or awaited; each subscription is a new job (see <see cref="PoolJob"/>).
+    /// </summary>
+    /// <param name="workflow">The workflow.</param>
+    /// <param name="options">Priority, tags, attempts and the per-attempt <see cref="JobOptions"/>; null for the defaults.</param>
+    /// <returns>The job.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="workflow"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public PoolJob Run(Workflow workflow, PoolJobOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        options ??= new PoolJobOptions();
+        options.Validate();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return new PoolJob(this, workflow, options, WorkflowRequirements.From(workflow, options.Tags));
+    }
+
+    /// <summary>Runs <paramref name="workflow"/> once on a server of the pool and returns its result.</summary>
+    /// <param name="workflow">The workflow.</param>
+    /// <param name="options">Priority, tags, attempts and the per-attempt <see cref="JobOptions"/>; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the job (removed from the queue, or cancelled on its server); the task then
+    /// throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The outputs, timings and <see cref="JobResult.Pool"/>.</returns>
+    /// <exception cref="ComfyNoCapableServerException">No server of the pool can run the workflow.</exception>
+    /// <exception cref="ComfyPromptValidationException">The workflow was rejected (not retried unless
+    /// <see cref="PoolJobOptions.RetryWorkflowFailures"/>).</exception>
+    /// <exception cref="ComfyExecutionException">A node raised (idem).</exception>
+    /// <exception cref="ComfyException">The last attempt's server fault, after <see cref="PoolJobOptions.MaxAttempts"/>
+    /// attempts (e.g. <see cref="ComfyTimeoutException"/>, <see cref="ComfyConnectionException"/>).</exception>
+    public Task<JobResult> RunAsync(Workflow workflow, PoolJobOptions? options = null, CancellationToken cancellationToken = default) =>
+        Run(workflow, options).ToTask(cancellationToken);
+
+    /// <summary>
+    /// Cancels every job (their subscribers get a <see cref="ComfyConnectionException"/>; running prompts are cancelled on
+    /// their servers), stops the health checks and completes <see cref="Events"/> and <see cref="Servers"/>. The clients
+    /// are not disposed. Idempotent.
+    /// </summary>
+    /// <returns>A task that completes once the cancellations were sent (bounded).</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        List<PoolServer> servers;
+        lock (_lock)
+        {
+            servers = [.. _servers.Values];
+            _servers.Clear();
+        }
+
+        _scheduler.Dispose();
+        foreach (var server in servers)
+        {
+            server.Dispose();
+        }
+
+        lock (_eventsGate)
+        {
+            _eventsCompleted = true;
+            _events.OnCompleted();
+        }
+
+        var cancellations = servers.Where(s => s.Client is not null).Select(s => CancellationsSentAsync(s.Client!));
+        await WithinAsync(Task.WhenAll(cancellations), CleanupBound).ConfigureAwait(false);
+        _events.Dispose();
+    }
+
+    /// <summary>Adds a server without a client, with known capabilities and healthy (unit tests drive it directly).</summary>
+    internal ServerId AddTestServer(ServerId id, ServerCapabilities capabilities, bool healthy = true)
+    {
+        Register(new PoolServer(id, null, [.. capabilities.Tags]) { CapabilitiesStale = false }, capabilities);
+        if (healthy)
+        {
+            _scheduler.SetHealth(id, ServerHealth.Healthy);
+        }
+
+        return id;
+    }
+
+    /// <summary>Sets a server's health as its monitor would (unit tests).</summary>
+    internal bool SetHealth(ServerId id, ServerHealth health) => _scheduler.SetHealth(id, health);
+
+    /// <summary>Subscribes one job: queues it and wires its single outcome to the caller.</summary>
+    internal IDisposable Start(Workflow workflow, PoolJobOptions options, WorkflowRequirements requirements, IObserver<JobUpdate> observer)
+    {
+        var run = new PoolJobRun(Guid.NewGuid().ToString(), workflow, options, observer);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            run.Finish(null, PoolDisposed());
+            return Disposable.Empty;
+        }
+
+        var item = new PoolWorkItem
+        {
+            Id = run.Id,
+            Priority = options.Priority,
+            MaxAttempts = options.MaxAttempts ?? _options.MaxAttempts,
+            Requirements = requirements,
+            WorkflowJson = workflow.ToJson(),
+            WorkflowHash = workflow.Hash,
+            RetryWorkflowFaults = options.RetryWorkflowFailures,
+            Labels = options.Labels ?? new Dictionary<string, string>(StringComparer.Ordinal),
+        };
+
+        // Registered before submitting: the scheduler may start the first attempt inside Submit.
+        _runs[run.Id] = run;
+        Task<PoolItemOutcome> outcome;
+        try
+        {
+            outcome = _scheduler.Submit(item);
+        }
+        catch (Exception ex) when (ex is ComfyNoCapableServerException or ObjectDisposedException)
+        {
+            _runs.TryRemove(run.Id, out _);
+            run.Finish(null, ex is ObjectDisposedException ? PoolDisposed() : ex);
+            return Disposable.Empty;
+        }
+
+        _ = outcome.ContinueWith(t => OnOutcome(run, t.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return Disposable.Create(() =>
+        {
+            if (run.Detach())
+            {
+                _scheduler.Cancel(run.Id);
+            }
+        });
+    }
+
+    private static ComfyConnectionException PoolDisposed() => new("The pool was disposed before the job ended.");
+
+    /// <summary><c>host:port</c> plus the path when it is not the root: never the user info or the query of the address.</summary>
+    private static string NameOf(Uri address)
+    {
+        var hostAndPort = address.GetComponents(UriComponents.HostAndPort, UriFormat.UriEscaped);
+        var path = address.AbsolutePath.TrimEnd('/');
+        return path.Length == 0 ? hostAndPort : hostAndPort + path;
+    }
+
+    private static async Task CancellationsSentAsync(ComfyClient client)
+    {
+        try
+        {
+            await client.GetJobTracker().WhenCancellationsSentAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The client was disposed: there is nothing left to wait for.
+        }
+    }
+
+    private void Register(PoolServer server, ServerCapabilities? capabilities)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (_servers.ContainsKey(server.Id))
+            {
+                throw new ArgumentException($"The pool already has a server named '{server.Id}'.", nameof(server));
+            }
+
+            _servers.Add(server.Id, server);
+        }
+
+        _scheduler.AddServer(server.Id, capabilities, _options.ServerCapacity);
+        PoolLog.ServerAdded(_logger, server.Id);
+    }
+
+    private PoolServer? Find(ServerId id)
+    {
+        lock (_lock)
+        {
+            return _servers.GetValueOrDefault(id);
+        }
+    }
+
+    private void Publish(PoolEvent e)
+    {
+        // Several sockets deliver concurrently; observers of one stream must be called one at a time.
+        lock (_eventsGate)
+        {
+            if (!_eventsCompleted)
+            {
+                _events.OnNext(e);
+            }
+        }
+    }
+
+    private async Task ConnectAsync(PoolServer server)
+    {
+        try
+        {
+            await server.Client!.ConnectAsync(server.Stopping).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A server that is down at start must not hold up the pool; its socket keeps retrying.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            PoolLog.CapabilitiesFailed(_logger, server.Id, ex.GetType().Name, "the first connection failed; retrying in the background");
+        }
+    }
+
+    private void OnHealth(PoolServer server, ServerHealth health)
+    {
+        if (server.IsStopped)
+        {
+            return;
+        }
+
+        PoolLog.HealthChanged(_logger, server.Id, health);
+        if (health != ServerHealth.Healthy)
+        {
+            server.CapabilitiesStale = true;
+        }
+
+        _scheduler.SetHealth(server.Id, health);
+        if (health == ServerHealth.Healthy && server.CapabilitiesStale)
+        {
+            RefreshCapabilities(server);
+        }
+    }
+
+    /// <summary>Reads a server's capabilities in the background (one read at a time per server) and hands them to the
+    /// scheduler; a failed first read is retried while the server is healthy.</summary>
+    private void RefreshCapabilities(PoolServer server) => _ = FetchCapabilitiesAsync(server);
+
+    private Task<ServerCapabilities?> FetchCapabilitiesAsync(PoolServer server) =>
+        server.Client is null || server.IsStopped ? Task.FromResult<ServerCapabilities?>(null) : server.Fetch(() => ReadCapabilitiesAsync(server));
+
+    private async Task<ServerCapabilities?> ReadCapabilitiesAsync(PoolServer server)
+    {
+        // Off the caller's thread (a health callback, the scheduler's clock) and outside the server's fetch gate.
+        await Task.Yield();
+        var client = server.Client!;
+        var retry = false;
+        try
+        {
+            server.CapabilitiesStale = false;
+            var capabilities = await ServerCapabilities.FetchAsync(client.Api, server.Tags, server.Stopping).ConfigureAwait(false);
+
+            // Job validation reads the client's cached schemas: keep them as fresh as what the scheduler matches against.
+            client.InvalidateNodeSchemaCatalog();
+            _scheduler.SetCapabilities(server.Id, capabilities);
+            PoolLog.CapabilitiesRead(_logger, server.Id, capabilities.Catalog.Count);
+            return capabilities;
+        }
+        catch (OperationCanceledException) when (server.IsStopped)
+        {
+            return null;
+        }
+#pragma warning disable CA1031 // Any failure leaves the server out of rotation (or with its previous capabilities) and is retried.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            server.CapabilitiesStale = true;
+            PoolLog.CapabilitiesFailed(_logger, server.Id, ex.GetType().Name, ex.Message);
+            retry = server.Monitor?.Current == ServerHealth.Healthy;
+            return null;
+        }
+        finally
+        {
+            if (retry && !server.IsStopped)
+            {
+                server.CapabilityRetry.Disposable = _options.Scheduler.Schedule(CapabilityRetry, () =>
+                {
+                    if (server.CapabilitiesStale && server.Monitor?.Current == ServerHealth.Healthy)
+                    {
+                        RefreshCapabilities(server);
+                    }
+                });
+            }
+        }
+    }
+
+    /// <summary>The scheduler's attempt seam: runs one attempt of a job on one server as a job of that server's client.</summary>
+    private IObservable<AttemptOutcome> StartAttempt(PoolWorkItem item, ServerId serverId) =>
+        Observable.Create<AttemptOutcome>(observer =>
+        {
+            var server = Find(serverId);
+            if (!_runs.TryGetValue(item.Id, out var run) || server is null)
+            {
+                observer.OnError(new ComfyConnectionException($"The attempt on '{serverId}' could not start: the job or the server left the pool."));
+                return Disposable.Empty;
+            }
+
+            var attempt = new object();
+            if (!run.BeginAttempt(attempt))
+            {
+                // The caller left; the scheduler has cancelled (or is cancelling) the item and ignores this report.
+                observer.OnError(new OperationCanceledException("The job was cancelled."));
+                return Disposable.Empty;
+            }
+
+            var stop = new CancellationDisposable();
+            JobResult? result = null;
+            IDisposable subscription;
+            try
+            {
+                var job = _testRunner is not null
+                    ? _testRunner(serverId, run.Workflow, run.Options.Job)
+                    : server.Client!.Run(run.Workflow, run.Options.Job);
+                subscription = job.Subscribe(
+                    update =>
+                    {
+                        if (update is JobCompleted completed)
+                        {
+                            // Held back: the caller gets the result only if the scheduler accepts this attempt's success.
+                            result = completed.Result;
+                        }
+                        else
+                        {
+                            run.Forward(attempt, update with { Server = serverId });
+                        }
+                    },
+                    error => _ = ReportFailureAsync(server, item, run, error, observer, stop.Token),
+                    () =>
+                    {
+                        if (result is null)
+                        {
+                            observer.OnError(new ComfyConnectionException($"The job on '{serverId}' ended without a result."));
+                        }
+                        else
+                        {
+                            observer.OnNext(AttemptOutcome.SuccessWith(result));
+                        }
+                    });
+            }
+#pragma warning disable CA1031 // A failure to start is this attempt's failure, classified like any other.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                run.EndAttempt(attempt);
+                observer.OnError(ex);
+                return Disposable.Empty;
+            }
+
+            return Disposable.Create(() =>
+            {
+                run.EndAttempt(attempt);
+                stop.Dispose();
+                subscription.Dispose();
+            });
+        });
+
+    /// <summary>
+    /// Reports a failed attempt after making moving the job safe or right: a timed-out prompt is deleted from the old server
+    /// first (so at most one copy runs), and a rejected prompt makes the pool re-read that server's capabilities — if the
+    /// server turns out to lack what the job needs, the failure is the server's (the job moves on), not the workflow's.
+    /// </summary>
+    private async Task ReportFailureAsync(
+        PoolServer server, PoolWorkItem item, PoolJobRun run, Exception error, IObserver<AttemptOutcome> observer, CancellationToken abandoned)
+    {
+        var errorType = error.GetType().Name;
+        PoolLog.AttemptFailed(_logger, item.Attempts, run.Id, server.Id, errorType, error.Message);
+        var reported = error;
+        if (server.Client is { } client)
+        {
+            try
+            {
+                if (error is ComfyTimeoutException)
+                {
+                    // The job layer registered the deletion (or interrupt) before it reported the timeout.
+                    await WithinAsync(CancellationsSentAsync(client), CleanupBound).ConfigureAwait(false);
+                }
+                else if (error is ComfyPromptValidationException or ComfyWorkflowException && !abandoned.IsCancellationRequested)
+                {
+                    var capabilities = await FetchCapabilitiesAsync(server).WaitAsync(abandoned).ConfigureAwait(false);
+                    if (capabilities is not null && CapabilityMatcher.Match(item.Requirements, capabilities) is { CanRun: false } match)
+                    {
+                        reported = new ComfyNoCapableServerException(
+                            new Dictionary<ServerId, string> { [server.Id] = match.Reason });
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
+            {
+                // Abandoned meanwhile (server dead or removed, job cancelled): the scheduler ignores this report anyway.
+            }
+        }
+
+        observer.OnError(reported);
+    }
+
+    private void OnOutcome(PoolJobRun run, PoolItemOutcome outcome)
+    {
+        _runs.TryRemove(run.Id, out _);
+        switch (outcome.Status)
+        {
+            case PoolItemStatus.Succeeded when outcome.Value is JobResult result && outcome.Server is { } server:
+                var timed = result.WithPool(new PoolTimings(server, outcome.Attempts, outcome.WaitTime, outcome.RunTime));
+                run.Finish(new JobCompleted(result.PromptId, timed) { Server = server }, null);
+                break;
+            case PoolItemStatus.Failed:
+                run.Finish(null, outcome.Error ?? new ComfyException("The job failed."));
+                break;
+            default:
+                // Cancelled: by its subscriber (who hears nothing more) or by the pool's disposal.
+                run.Finish(null, PoolDisposed());
+                break;
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/> at most <paramref name="bound"/> on the pool's clock.</summary>
+    private async Task WithinAsync(Task task, TimeSpan bound)
+    {
+        using var cts = new CancellationTokenSource();
+        var timer = Observable.Timer(bound, _options.Scheduler).ToTask(cts.Token);
+        await Task.WhenAny(task, timer).ConfigureAwait(false);
+        await cts.CancelAsync().ConfigureAwait(false);
+    }
+}

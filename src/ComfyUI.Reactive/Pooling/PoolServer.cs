@@ -1,0 +1,59 @@
+using System.Reactive.Disposables;
+
+namespace ComfyUI.Reactive.Pooling;
+
+/// <summary>One server as the pool holds it: its client (null for a test server driven directly), tags, health monitor,
+/// subscriptions and the capability-fetch state.</summary>
+internal sealed class PoolServer(ServerId id, ComfyClient? client, IReadOnlyList<string> tags) : IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _fetchGate = new();
+    private Task<ServerCapabilities?>? _fetch;
+
+    public ServerId Id { get; } = id;
+
+    public ComfyClient? Client { get; } = client;
+
+    public IReadOnlyList<string> Tags { get; } = tags;
+
+    public CompositeDisposable Subscriptions { get; } = [];
+
+    /// <summary>The pending retry of a failed capability read (one at a time).</summary>
+    public SerialDisposable CapabilityRetry { get; } = new();
+
+    public HealthMonitor? Monitor { get; set; }
+
+    /// <summary>Capabilities must be read (again) when the server is next healthy: at first, and after every outage (a
+    /// restarted server may have other nodes and models).</summary>
+    public bool CapabilitiesStale { get; set; } = true;
+
+    /// <summary>Cancelled when the server leaves the pool.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    public bool IsStopped => _stopping.IsCancellationRequested;
+
+    /// <summary>The capability read in progress, or a new one from <paramref name="start"/>: one at a time per server, and
+    /// whoever asks while one runs gets its answer.</summary>
+    public Task<ServerCapabilities?> Fetch(Func<Task<ServerCapabilities?>> start)
+    {
+        lock (_fetchGate)
+        {
+            if (_fetch is { IsCompleted: false } running)
+            {
+                return running;
+            }
+
+            return _fetch = start();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        Subscriptions.Dispose();
+        CapabilityRetry.Dispose();
+        Monitor?.Dispose();
+
+        // Not disposed: fetches still running hold its token; a cancelled source without timers holds nothing.
+    }
+}
