@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ComfyUI.Reactive.Emulator.Execution;
 using ComfyUI.Reactive.Emulator.Faults;
 using ComfyUI.Reactive.Emulator.Files;
 using ComfyUI.Reactive.Emulator.Server;
@@ -22,6 +23,7 @@ public sealed class ComfyEmulator : IAsyncDisposable
     private readonly FileStore files;
     private readonly bool ownsDataDirectory;
     private readonly ConcurrentDictionary<string, int> executions = new(StringComparer.Ordinal);
+    private readonly ExecutionLog log;
     private readonly SemaphoreSlim lifecycle = new(1, 1);
     private EmulatorHost? host;
     private long executionsBeforeRestart;
@@ -31,6 +33,7 @@ public sealed class ComfyEmulator : IAsyncDisposable
         this.options = options;
         this.files = files;
         this.ownsDataDirectory = ownsDataDirectory;
+        log = new ExecutionLog(options.MaxHistoryItems);
     }
 
     /// <summary>The fault-injection knobs.</summary>
@@ -62,6 +65,14 @@ public sealed class ComfyEmulator : IAsyncDisposable
     /// <returns>The execution count.</returns>
     public int GetExecutionCount(string promptId) => executions.TryGetValue(promptId, out var n) ? n : 0;
 
+    /// <summary>
+    /// The worker's timeline, oldest first: each execution's start and end on the server's clock (restarts included; the
+    /// most recent <see cref="ComfyEmulatorOptions.MaxHistoryItems"/> are kept). The gap between one execution's end and
+    /// the next one's start is how long the server sat idle, measured where a GPU would idle, not guessed by a client.
+    /// </summary>
+    /// <returns>A snapshot; a prompt still running is not in it yet.</returns>
+    public IReadOnlyList<EmulatorExecution> GetExecutions() => log.Snapshot();
+
     /// <summary>Starts an emulator on 127.0.0.1 (a free port unless <see cref="ComfyEmulatorOptions.Port"/> is set) and returns once it accepts connections.</summary>
     /// <param name="options">Settings; null for defaults.</param>
     /// <param name="ct">Cancels the start.</param>
@@ -90,7 +101,7 @@ public sealed class ComfyEmulator : IAsyncDisposable
     private async Task StartHostAsync(int port, CancellationToken ct)
     {
         Faults.Clock = () => options.TimeProvider.GetUtcNow();
-        var state = new EmulatorState(options, Faults, files, executions);
+        var state = new EmulatorState(options, Faults, files, executions, log);
         host = await EmulatorHost.StartAsync(state, port, ct).ConfigureAwait(false);
         Port = host.Port;
         BaseAddress = new Uri($"http://127.0.0.1:{Port}/");

@@ -26,11 +26,12 @@ internal sealed class PromptExecutor
     private readonly EmulatorFaults faults;
     private readonly OutputCache cache = new();
     private readonly ConcurrentDictionary<string, int> executions;
+    private readonly ExecutionLog log;
     private volatile bool interrupted;
     private volatile bool freeRequested;
     private long totalExecutions;
 
-    public PromptExecutor(PromptQueue queue, HistoryStore history, SocketHub hub, NodeCatalog catalog, FileStore files, ComfyEmulatorOptions options, EmulatorFaults faults, ConcurrentDictionary<string, int> executions)
+    public PromptExecutor(PromptQueue queue, HistoryStore history, SocketHub hub, NodeCatalog catalog, FileStore files, ComfyEmulatorOptions options, EmulatorFaults faults, ConcurrentDictionary<string, int> executions, ExecutionLog log)
     {
         this.queue = queue;
         this.history = history;
@@ -40,6 +41,7 @@ internal sealed class PromptExecutor
         this.options = options;
         this.faults = faults;
         this.executions = executions;
+        this.log = log;
     }
 
     /// <summary>The client of the running prompt (<c>server.client_id</c>).</summary>
@@ -82,6 +84,7 @@ internal sealed class PromptExecutor
             }
 
             HistoryRecord record;
+            var startedAt = options.TimeProvider.GetUtcNow();
             try
             {
                 record = await ExecuteAsync(item, ct).ConfigureAwait(false);
@@ -90,6 +93,8 @@ internal sealed class PromptExecutor
             {
                 return;
             }
+
+            log.Add(new EmulatorExecution(item.PromptId, startedAt, options.TimeProvider.GetUtcNow(), record.StatusStr == "success"));
 
             history.Add(record);
             BroadcastStatus(queue.Finish());

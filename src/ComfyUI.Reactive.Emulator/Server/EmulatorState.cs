@@ -11,7 +11,7 @@ namespace ComfyUI.Reactive.Emulator.Server;
 /// <summary>Everything one running server instance holds; a restart builds a new one (like a real process restart).</summary>
 internal sealed class EmulatorState
 {
-    public EmulatorState(ComfyEmulatorOptions options, EmulatorFaults faults, FileStore files, ConcurrentDictionary<string, int> executions)
+    public EmulatorState(ComfyEmulatorOptions options, EmulatorFaults faults, FileStore files, ConcurrentDictionary<string, int> executions, ExecutionLog log)
     {
         Options = options;
         Faults = faults;
@@ -21,7 +21,7 @@ internal sealed class EmulatorState
         Queue = new PromptQueue();
         History = new HistoryStore(options.MaxHistoryItems);
         Hub = new SocketHub { FeatureFlagsReply = JsonFrames.Wrap("feature_flags", Fixtures.Features).Data.ToArray() };
-        Executor = new PromptExecutor(Queue, History, Hub, Catalog, files, options, faults, executions);
+        Executor = new PromptExecutor(Queue, History, Hub, Catalog, files, options, faults, executions, log);
     }
 
     public ComfyEmulatorOptions Options { get; }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ComfyUI.Reactive.Emulator;
 
 namespace ComfyUI.Reactive.IntegrationTests.Samples;
 
@@ -60,6 +61,42 @@ public sealed class SamplesTests
         Assert.Equal(3, run.Output.Split("Rendered color").Length - 1);
     }
 
+    [Fact]
+    public async Task Pool_NoArguments_CompletesThirtyJobsWithAffinityAndFailover()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.Pool");
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Contains("30 of 30 jobs completed", run.Output, StringComparison.Ordinal);
+        Assert.Contains("gpu-3: 0 txt2img, 10 filter", run.Output, StringComparison.Ordinal);   // no SD 1.5 checkpoint there
+        Assert.Contains("gpu-1 killed", run.Output, StringComparison.Ordinal);
+        Assert.Contains("gpu-1 restarted", run.Output, StringComparison.Ordinal);
+        Assert.Contains("│ gpu-2", run.Output, StringComparison.Ordinal);                       // the table of servers
+    }
+
+    [Fact]
+    public async Task Pool_ComfyUiUrls_UsesThoseServers()
+    {
+        await using var a = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.Zero });
+        await using var b = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.Zero });
+
+        var run = await RunAsync("ComfyUI.Reactive.Pool", ("COMFYUI_URLS", $"{a.BaseAddress},{b.BaseAddress}"));
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Contains("30 of 30 jobs completed", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("embedded emulators", run.Output, StringComparison.Ordinal);
+        Assert.Equal(30, a.TotalExecutions + b.TotalExecutions);
+    }
+
+    [Fact]
+    public async Task Pool_MalformedComfyUiUrls_ExitsTwoNamingTheValue()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.Pool", ("COMFYUI_URLS", "http://127.0.0.1:9,not-a-url"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("not-a-url", run.Output, StringComparison.Ordinal);
+    }
+
     private sealed record SampleRun(int ExitCode, string Output, string WorkingDirectory)
     {
         public string Describe() => $"exit code {ExitCode}\n{Output}";
@@ -91,6 +128,7 @@ public sealed class SamplesTests
         }
 
         start.Environment.Remove("COMFYUI_URL");
+        start.Environment.Remove("COMFYUI_URLS");
         start.Environment["NO_COLOR"] = "1";
         if (environment is { } variable)
         {
