@@ -26,6 +26,11 @@ internal sealed class JobTracker : IDisposable
     private static readonly TimeSpan HistoryGrace = TimeSpan.FromSeconds(1);
     private const int MissingStrikesToFail = 2;
 
+    // Refused connections in a row, while the socket is down, that prove the server process is gone. One could be a
+    // restart's gap; the second is asked for half a second after the first.
+    private const int RefusedPollsToDeclareStopped = 2;
+    private static readonly TimeSpan ConfirmRefusalAfter = TimeSpan.FromMilliseconds(500);
+
     private readonly ComfyClient _client;
     private readonly ILogger _logger;
     private readonly string? _clientApiKey;
@@ -45,6 +50,7 @@ internal sealed class JobTracker : IDisposable
     private volatile bool _connected;
     private volatile bool _everConnected;
     private long _sequence;
+    private int _refusedPolls;
     private int _tickArmed;
     private int _reconciling;
     private int _reconcileAgain;
@@ -313,6 +319,7 @@ internal sealed class JobTracker : IDisposable
         if (state == ConnectionState.Connected)
         {
             var reconnected = _everConnected && !_connected;
+            Volatile.Write(ref _refusedPolls, 0);
             Interlocked.Increment(ref _connectionEpoch);
             _connected = true;
             _everConnected = true;
@@ -328,6 +335,14 @@ internal sealed class JobTracker : IDisposable
             Interlocked.Increment(ref _connectionEpoch);
             _running = null;
             _heldReplay = null;
+
+            // Ask at once and half a second later rather than at the next tick: a job that finished, or a server that
+            // died, is known a second sooner. (A dying server may still answer the first: it closes sockets first.)
+            if (!_jobs.IsEmpty)
+            {
+                Reconcile(static _ => true);
+                Scheduler.Schedule(ConfirmRefusalAfter, () => Reconcile(static _ => true));
+            }
         }
     }
 
@@ -588,6 +603,8 @@ internal sealed class JobTracker : IDisposable
             return;
         }
 
+        ServerAnswered();
+
         // A queued job missing from the queue finished quickly or was deleted by someone else: ask the history.
         await ApplyQueueAsync(queue, sequence, epoch, static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
     }
@@ -621,10 +638,12 @@ internal sealed class JobTracker : IDisposable
             }
             catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
             {
-                // The server does not answer either; the next tick tries again.
+                // The server does not answer either; the next tick tries again, unless this proves it is gone.
+                OnPollFailed(ex);
                 return;
             }
 
+            ServerAnswered();
             await ApplyQueueAsync(queue, sequence, epoch, which, graceWhileConnected: false).ConfigureAwait(false);
         }
         finally
@@ -636,6 +655,51 @@ internal sealed class JobTracker : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A reconciliation's <c>GET /queue</c> failed. A socket that closed while HTTP to the same server is refused means
+    /// the process is gone, and ComfyUI keeps no queue across restarts: every prompt it had accepted died with it. Only
+    /// that definitive signal counts, twice in a row; an answer of any status or a timeout (something accepted the
+    /// connection: a slow or overloaded server) starts the count again. Other transport errors (a pooled connection the
+    /// dying server reset) prove nothing either way.
+    /// </summary>
+    private void OnPollFailed(Exception error)
+    {
+        if (error is not ComfyConnectionException connection || _connected || !_everConnected)
+        {
+            Volatile.Write(ref _refusedPolls, 0);
+            return;
+        }
+
+        if (!connection.IsConnectionRefused || Interlocked.Increment(ref _refusedPolls) < RefusedPollsToDeclareStopped)
+        {
+            // Ask again soon rather than at the next tick: the first request after a kill often meets a kept-alive
+            // connection the dying server reset, and a first refusal wants its confirmation.
+            Scheduler.Schedule(ConfirmRefusalAfter, () => Reconcile(static _ => true));
+            return;
+        }
+
+        // Only prompts the server accepted: a submission still on the wire fails by itself, one not sent yet is not lost.
+        var lost = _jobs.Values.Where(j => j.IsAccepted && !j.IsTerminated).ToList();
+        if (lost.Count == 0)
+        {
+            return;
+        }
+
+        JobLog.ServerStopped(_logger, _server, lost.Count);
+        foreach (var job in lost)
+        {
+            var phase = job.WasSeenRunning ? "running" : "queued";
+            job.Fail(new ComfyJobLostException(
+                job.PromptId,
+                $"The server at {_server} stopped while the prompt was {phase}: its socket closed and nothing listens on its port any more. " +
+                $"ComfyUI keeps no queue across restarts, so prompt {job.PromptId} cannot have survived; retry to run it again.",
+                error));
+        }
+    }
+
+    /// <summary>Any answer proves something listens: refusals before it no longer count towards a stopped server.</summary>
+    private void ServerAnswered() => Volatile.Write(ref _refusedPolls, 0);
 
     private async Task ApplyQueueAsync(QueueState queue, long sequence, long epoch, Func<TrackedJob, bool> checkDeparted, bool graceWhileConnected)
     {
@@ -698,6 +762,7 @@ internal sealed class JobTracker : IDisposable
         try
         {
             entry = await Api.GetHistoryEntryAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+            ServerAnswered();
         }
         catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
         {
