@@ -26,6 +26,11 @@ internal sealed class JobTracker : IDisposable
     private static readonly TimeSpan HistoryGrace = TimeSpan.FromSeconds(1);
     private const int MissingStrikesToFail = 2;
 
+    // Events whose prompt id matched no job, kept while a submission awaits its answer: a server older than 2025-07-14
+    // ignores the client's prompt id and names the prompt in its answer, after its first events may have arrived.
+    private const int MaxUnmatchedEvents = 256;
+    private static readonly TimeSpan UnmatchedEventLifetime = TimeSpan.FromSeconds(5);
+
     // Refused connections in a row, while the socket is down, that prove the server process is gone. One could be a
     // restart's gap; the second is asked for half a second after the first.
     private const int RefusedPollsToDeclareStopped = 2;
@@ -39,6 +44,8 @@ internal sealed class JobTracker : IDisposable
     private readonly ConcurrentDictionary<TrackedJob, long> _acceptSequence = new();
     private readonly SemaphoreSlim _historyReads = new(4, 4);
     private readonly List<Task> _cancellations = [];
+    private readonly object _unmatchedGate = new();
+    private readonly Queue<(long Ticks, ComfyEvent Event)> _unmatched = new();
     private readonly IDisposable _events;
     private readonly IDisposable _connection;
     // The job this client's server runs, for frames without a prompt id. Set only from confirmed sources: an event of
@@ -51,6 +58,8 @@ internal sealed class JobTracker : IDisposable
     private volatile bool _everConnected;
     private long _sequence;
     private int _refusedPolls;
+    private int _awaitingAnswer;
+    private volatile string? _lastStartedPromptId;
     private int _tickArmed;
     private int _reconciling;
     private int _reconcileAgain;
@@ -79,6 +88,18 @@ internal sealed class JobTracker : IDisposable
 
     /// <summary>Every per-job entry the dispatcher holds (in-flight jobs, acceptance order); 0 when idle (tests).</summary>
     public int Entries => _jobs.Count + _acceptSequence.Count;
+
+    /// <summary>How many events of unknown prompts are held for a re-key (tests).</summary>
+    public int UnmatchedEvents
+    {
+        get
+        {
+            lock (_unmatchedGate)
+            {
+                return _unmatched.Count;
+            }
+        }
+    }
 
     public IDisposable Track(Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {
@@ -293,6 +314,7 @@ internal sealed class JobTracker : IDisposable
         {
             // A prompt starts: an executing replayed before it described the previous one.
             _heldReplay = null;
+            _lastStartedPromptId = id;
         }
 
         if (!_jobs.TryGetValue(id, out var job))
@@ -303,7 +325,10 @@ internal sealed class JobTracker : IDisposable
                 _running = null;
             }
 
-            return;
+            if (Volatile.Read(ref _awaitingAnswer) == 0 || !HoldUnmatched(id, e, out job))
+            {
+                return;
+            }
         }
 
         if (e is ExecutionStartEvent or ExecutionCachedEvent or ExecutingEvent { Node: not null } or ProgressEvent)
@@ -312,6 +337,105 @@ internal sealed class JobTracker : IDisposable
         }
 
         job.OnEvent(e);
+    }
+
+    /// <summary>
+    /// Keeps an event whose prompt no job has (yet), in case a submission's answer names that prompt; or, if a re-key
+    /// registered the prompt meanwhile, returns its job (the re-key replayed the earlier events first, under the lock).
+    /// </summary>
+    private bool HoldUnmatched(string promptId, ComfyEvent e, out TrackedJob job)
+    {
+        lock (_unmatchedGate)
+        {
+            if (_jobs.TryGetValue(promptId, out job!))
+            {
+                return true;
+            }
+
+            // Preview images are slices of the socket's receive buffer (and lossy): not kept.
+            if (e is not PreviewImageEvent)
+            {
+                if (_unmatched.Count == MaxUnmatchedEvents)
+                {
+                    _unmatched.Dequeue();
+                }
+
+                _unmatched.Enqueue((Scheduler.Now.UtcTicks, e));
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>A job posts its prompt: until its answer, events of unknown prompts are kept for a possible re-key.</summary>
+    public void OnSubmitting() => Interlocked.Increment(ref _awaitingAnswer);
+
+    /// <summary>A job's POST was answered (or failed); with none left waiting, the kept events can never be claimed.</summary>
+    public void OnAnswered()
+    {
+        if (Interlocked.Decrement(ref _awaitingAnswer) != 0)
+        {
+            return;
+        }
+
+        lock (_unmatchedGate)
+        {
+            if (Volatile.Read(ref _awaitingAnswer) == 0)
+            {
+                _unmatched.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The server answered with its own id for the prompt (servers before 2025-07-14 ignore the client's): the job is
+    /// routed by that id from now on, and the events that arrived under it before the answer (kept for at most
+    /// <see cref="UnmatchedEventLifetime"/>) are handed to it first, in order. Called before the job leaves its
+    /// preparing phase, so they queue up behind its acceptance like any early event.
+    /// </summary>
+    public void Rekey(TrackedJob job, string serverPromptId)
+    {
+        var clientPromptId = job.PromptId;
+        lock (_unmatchedGate)
+        {
+            if (_jobs.TryGetValue(serverPromptId, out var other) && other != job)
+            {
+                // Another of our jobs has that id already; the server cannot mean it. Keep routing by ours.
+                return;
+            }
+
+            var oldest = Scheduler.Now.UtcTicks - UnmatchedEventLifetime.Ticks;
+            var replayRunning = false;
+            for (var i = _unmatched.Count; i > 0; i--)
+            {
+                var (ticks, e) = _unmatched.Dequeue();
+                if (e.PromptId != serverPromptId)
+                {
+                    _unmatched.Enqueue((ticks, e));
+                }
+                else if (ticks >= oldest)
+                {
+                    replayRunning |= e is ExecutionStartEvent or ExecutionCachedEvent or ExecutingEvent { Node: not null } or ProgressEvent;
+                    job.OnEvent(e);
+                }
+            }
+
+            job.SetPromptId(serverPromptId);
+            _jobs[serverPromptId] = job;
+            _jobs.TryRemove(new KeyValuePair<string, TrackedJob>(clientPromptId, job));
+
+            // Id-less frames are its only if no other prompt started after it.
+            if (replayRunning && _lastStartedPromptId == serverPromptId)
+            {
+                _running = job;
+            }
+        }
+
+        if (job.IsTerminated)
+        {
+            // It ended meanwhile and Remove may have looked under the old id.
+            Remove(job);
+        }
     }
 
     private void OnConnection(ConnectionState state)

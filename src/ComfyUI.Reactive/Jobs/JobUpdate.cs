@@ -7,7 +7,10 @@ namespace ComfyUI.Reactive.Jobs;
 /// Something that happened to one job, in the order it happened. Switch on the sealed subtypes. Every update carries
 /// the job's <see cref="PromptId"/>; a job only ever sees updates of its own prompt.
 /// </summary>
-/// <param name="PromptId">The job's prompt id (client-generated, lowercase UUID).</param>
+/// <param name="PromptId">The prompt's id on the server: the client-generated lowercase UUID, or, on a server older than
+/// 2025-07-14 that ignores it, the id the server assigned and returned when it accepted the prompt. Every update of one
+/// job carries the same id (the first update, <see cref="JobQueued"/>, comes after that answer), and it is the id of
+/// <see cref="JobResult.PromptId"/>, of the job's exceptions and of the server's <c>/queue</c> and <c>/history</c>.</param>
 public abstract record JobUpdate(string PromptId);
 
 /// <summary>

@@ -61,6 +61,7 @@ internal sealed class TrackedJob : IDisposable
     private CancellationTokenSource? _preparation;
     private Task? _pipeline;
     private List<ComfyEvent>? _early;
+    private volatile string _promptId;
 
     public TrackedJob(JobTracker tracker, Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {
@@ -69,7 +70,7 @@ internal sealed class TrackedJob : IDisposable
         _options = options;
         _observer = observer;
         _scheduler = tracker.Scheduler;
-        PromptId = Guid.NewGuid().ToString();
+        _promptId = Guid.NewGuid().ToString();
     }
 
     private enum JobPhase
@@ -80,7 +81,11 @@ internal sealed class TrackedJob : IDisposable
         Finishing,
     }
 
-    public string PromptId { get; }
+    /// <summary>The prompt's id on the server: the client-generated one, or the server's own if it ignored ours (set once,
+    /// by <see cref="JobTracker.Rekey"/>, before the first update).</summary>
+    public string PromptId => _promptId;
+
+    public void SetPromptId(string promptId) => _promptId = promptId;
 
     public JobOptions Options => _options;
 
@@ -160,8 +165,22 @@ internal sealed class TrackedJob : IDisposable
 
             // Not cancellable on purpose: once the request may have left, cancelling it could leave a queued prompt that
             // nobody tracks. Disposal waits for the answer instead and then deletes or interrupts the prompt.
-            var response = await _tracker.Api.SubmitPromptAsync(request.Request, CancellationToken.None).ConfigureAwait(false);
-            OnAccepted(response);
+            _tracker.OnSubmitting();
+            try
+            {
+                var response = await _tracker.Api.SubmitPromptAsync(request.Request, CancellationToken.None).ConfigureAwait(false);
+                if (response.PromptId.Length > 0 && response.PromptId != PromptId)
+                {
+                    // An old server queued it under its own id; even a job disposed meanwhile needs it, to delete the prompt.
+                    _tracker.Rekey(this, response.PromptId);
+                }
+
+                OnAccepted(response);
+            }
+            finally
+            {
+                _tracker.OnAnswered();
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
