@@ -205,11 +205,15 @@ internal sealed class TrackedJob : IDisposable
             _nodeErrors = response.HasNodeErrors ? response.NodeErrors : JobQueued.NoErrors;
             Touch();
             _phase = JobPhase.Queued;
-            Emit(new JobQueued(PromptId, null, _nodeErrors));
+
+            // Armed before the update is delivered: an observer that moves a virtual clock from inside its callback
+            // must find the timer already on it, counting from acceptance.
             if (_options.StartTimeout is { } start)
             {
                 _startTimer = _scheduler.Schedule(start, () => OnStartLimit(start));
             }
+
+            Emit(new JobQueued(PromptId, null, _nodeErrors));
 
             // A fast server starts the prompt before its answer to the POST arrives; those events waited for it.
             if (_early is { } early)
@@ -328,8 +332,8 @@ internal sealed class TrackedJob : IDisposable
         _startedAt = _scheduler.Now;
         _startTimer?.Dispose();
         _startTimer = null;
+        ArmInactivity();   // before the update, as the start timer (see OnAccepted)
         Emit(new JobStarted(PromptId, _posted ? _startedAt.Value - _submittedAt : TimeSpan.Zero));
-        ArmInactivity();
     }
 
     private void OnCached(IReadOnlyList<string> nodes)
