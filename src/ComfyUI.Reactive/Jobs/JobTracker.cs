@@ -803,8 +803,9 @@ internal sealed class JobTracker : IDisposable
             return;
         }
 
-        // Only prompts the server accepted: a submission still on the wire fails by itself, one not sent yet is not lost.
-        var lost = _jobs.Values.Where(j => j.IsAccepted && !j.IsTerminated).ToList();
+        // Only prompts the server accepted and had not finished: a submission still on the wire fails by itself, one not
+        // sent yet is not lost, and a finished one completes with the outputs it has.
+        var lost = _jobs.Values.Where(j => j.IsAccepted && !j.IsTerminated && !j.IsFinishing).ToList();
         if (lost.Count == 0)
         {
             return;

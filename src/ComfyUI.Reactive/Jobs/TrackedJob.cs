@@ -96,6 +96,9 @@ internal sealed class TrackedJob : IDisposable
 
     public bool IsRunning => _phase == JobPhase.Running;
 
+    /// <summary>The server said the prompt finished; only its outputs are still being read from the history.</summary>
+    public bool IsFinishing => _phase == JobPhase.Finishing;
+
     public bool IsTerminated => Volatile.Read(ref _terminatedFlag) != 0;
 
     public int MissingStrikes => Volatile.Read(ref _missingStrikes);

@@ -48,6 +48,29 @@ public sealed class JobServerDeathTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Outage_ServerDiesAfterThePromptFinished_JobCompletesNotLost()
+    {
+        var client = _server.Client();
+        var rec = Recorder.Start(client.Run(JobTestServer.Basic, JobTestServer.NoValidation()));
+        var id = (await rec.WaitFor<JobQueued>()).PromptId;
+
+        // Finished with a cached output whose UI is only in the history; the history read is on its way when it dies.
+        var historyRead = new TaskCompletionSource();
+        _server.HttpGate = historyRead.Task;
+        _server.Start(id);
+        _server.Send("execution_cached", $$"""{"nodes": ["1", "2", "3"], "prompt_id": "{{id}}", "timestamp": 1}""");
+        _server.Executed(id, "3", null);
+        _server.Finish(id);
+        Kill();
+        await AdvanceAsync(client, TimeSpan.FromSeconds(2));
+        Assert.Equal(0, rec.Terminals);
+
+        historyRead.SetResult();
+        await rec.Ended;
+        Assert.Null(rec.Error);
+    }
+
+    [Fact]
     public async Task Outage_OneRefusalThenHttpAnswers_KeepsTheJob()
     {
         var client = _server.Client();
