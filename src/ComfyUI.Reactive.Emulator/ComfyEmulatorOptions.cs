@@ -53,6 +53,12 @@ public sealed class ComfyEmulatorOptions
     /// </summary>
     public bool LegacyUnknownNodeError { get; init; } = true;
 
+    /// <summary>
+    /// Behave like a server older than 2025-07-14: the <c>prompt_id</c> of a submission is ignored (neither checked nor
+    /// used) and every prompt gets a fresh server-generated id, returned in the answer and used in every event. Default false.
+    /// </summary>
+    public bool IgnoreClientPromptId { get; init; }
+
     /// <summary>The number of history entries kept before the oldest are evicted (ComfyUI keeps 10,000).</summary>
     public int MaxHistoryItems { get; init; } = 10_000;
 

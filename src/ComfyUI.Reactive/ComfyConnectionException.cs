@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace ComfyUI.Reactive;
 
 /// <summary>
@@ -25,5 +27,25 @@ public class ComfyConnectionException : ComfyException
     public ComfyConnectionException(string message, Exception? innerException)
         : base(message, innerException)
     {
+    }
+
+    /// <summary>
+    /// Whether the connection was actively refused: the host answered that nothing listens on the port. Unlike a timeout,
+    /// a reset or a DNS failure, that is a definitive sign the server process is not running.
+    /// </summary>
+    internal bool IsConnectionRefused
+    {
+        get
+        {
+            for (var e = InnerException; e is not null; e = e.InnerException)
+            {
+                if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 }

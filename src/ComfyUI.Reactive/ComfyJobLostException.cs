@@ -37,6 +37,16 @@ public class ComfyJobLostException : ComfyConnectionException
         PromptId = promptId ?? string.Empty;
     }
 
+    /// <summary>Creates the exception for a prompt whose server process stopped (its socket closed and nothing listens).</summary>
+    /// <param name="promptId">The prompt that died with the server.</param>
+    /// <param name="message">Names the (redacted) server and what the prompt was doing.</param>
+    /// <param name="innerException">The refused request that proved it.</param>
+    internal ComfyJobLostException(string promptId, string message, Exception? innerException)
+        : base(message, innerException)
+    {
+        PromptId = promptId;
+    }
+
     /// <summary>The prompt the server lost.</summary>
     public string PromptId { get; }
 }

@@ -35,9 +35,10 @@ internal static partial class PromptRoutes
             return;
         }
 
-        // Newer servers (2026-06) insist on a canonical lowercase UUID; null or absent means "generate one".
+        // Newer servers (2026-06) insist on a canonical lowercase UUID; null or absent means "generate one". Servers before
+        // 2025-07-14 did not read the field at all.
         string? promptId = null;
-        if (body["prompt_id"] is { } pidNode)
+        if (!state.Options.IgnoreClientPromptId && body["prompt_id"] is { } pidNode)
         {
             if (pidNode is not JsonValue pv || pv.GetValueKind() != JsonValueKind.String || !IsCanonicalUuid(pv.GetValue<string>()))
             {

@@ -16,4 +16,7 @@ internal static partial class JobLog
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Could not read the history of prompt {PromptId}; completing with the outputs seen on the socket: {ExceptionType}: {Reason}")]
     public static partial void HistoryFailed(ILogger logger, string promptId, string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "The server at {Server} stopped (socket closed, connections refused): failing {Count} in-flight jobs as lost")]
+    public static partial void ServerStopped(ILogger logger, string server, int count);
 }

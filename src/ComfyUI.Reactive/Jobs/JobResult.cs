@@ -23,7 +23,8 @@ public sealed class JobResult
         Timings = timings;
     }
 
-    /// <summary>The job's prompt id.</summary>
+    /// <summary>The prompt's id on the server (the client-generated one, or the server's own on servers that ignore it; see
+    /// <see cref="JobUpdate.PromptId"/>).</summary>
     public string PromptId { get; }
 
     /// <summary>Every node that produced output, by node id.</summary>

@@ -26,6 +26,16 @@ internal sealed class JobTracker : IDisposable
     private static readonly TimeSpan HistoryGrace = TimeSpan.FromSeconds(1);
     private const int MissingStrikesToFail = 2;
 
+    // Events whose prompt id matched no job, kept while a submission awaits its answer: a server older than 2025-07-14
+    // ignores the client's prompt id and names the prompt in its answer, after its first events may have arrived.
+    private const int MaxUnmatchedEvents = 256;
+    private static readonly TimeSpan UnmatchedEventLifetime = TimeSpan.FromSeconds(5);
+
+    // Refused connections in a row, while the socket is down, that prove the server process is gone. One could be a
+    // restart's gap; the second is asked for half a second after the first.
+    private const int RefusedPollsToDeclareStopped = 2;
+    private static readonly TimeSpan ConfirmRefusalAfter = TimeSpan.FromMilliseconds(500);
+
     private readonly ComfyClient _client;
     private readonly ILogger _logger;
     private readonly string? _clientApiKey;
@@ -34,6 +44,8 @@ internal sealed class JobTracker : IDisposable
     private readonly ConcurrentDictionary<TrackedJob, long> _acceptSequence = new();
     private readonly SemaphoreSlim _historyReads = new(4, 4);
     private readonly List<Task> _cancellations = [];
+    private readonly object _unmatchedGate = new();
+    private readonly Queue<(long Ticks, ComfyEvent Event)> _unmatched = new();
     private readonly IDisposable _events;
     private readonly IDisposable _connection;
     // The job this client's server runs, for frames without a prompt id. Set only from confirmed sources: an event of
@@ -45,6 +57,9 @@ internal sealed class JobTracker : IDisposable
     private volatile bool _connected;
     private volatile bool _everConnected;
     private long _sequence;
+    private int _refusedPolls;
+    private int _awaitingAnswer;
+    private volatile string? _lastStartedPromptId;
     private int _tickArmed;
     private int _reconciling;
     private int _reconcileAgain;
@@ -73,6 +88,18 @@ internal sealed class JobTracker : IDisposable
 
     /// <summary>Every per-job entry the dispatcher holds (in-flight jobs, acceptance order); 0 when idle (tests).</summary>
     public int Entries => _jobs.Count + _acceptSequence.Count;
+
+    /// <summary>How many events of unknown prompts are held for a re-key (tests).</summary>
+    public int UnmatchedEvents
+    {
+        get
+        {
+            lock (_unmatchedGate)
+            {
+                return _unmatched.Count;
+            }
+        }
+    }
 
     public IDisposable Track(Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {
@@ -287,6 +314,7 @@ internal sealed class JobTracker : IDisposable
         {
             // A prompt starts: an executing replayed before it described the previous one.
             _heldReplay = null;
+            _lastStartedPromptId = id;
         }
 
         if (!_jobs.TryGetValue(id, out var job))
@@ -297,7 +325,10 @@ internal sealed class JobTracker : IDisposable
                 _running = null;
             }
 
-            return;
+            if (Volatile.Read(ref _awaitingAnswer) == 0 || !HoldUnmatched(id, e, out job))
+            {
+                return;
+            }
         }
 
         if (e is ExecutionStartEvent or ExecutionCachedEvent or ExecutingEvent { Node: not null } or ProgressEvent)
@@ -308,11 +339,111 @@ internal sealed class JobTracker : IDisposable
         job.OnEvent(e);
     }
 
+    /// <summary>
+    /// Keeps an event whose prompt no job has (yet), in case a submission's answer names that prompt; or, if a re-key
+    /// registered the prompt meanwhile, returns its job (the re-key replayed the earlier events first, under the lock).
+    /// </summary>
+    private bool HoldUnmatched(string promptId, ComfyEvent e, out TrackedJob job)
+    {
+        lock (_unmatchedGate)
+        {
+            if (_jobs.TryGetValue(promptId, out job!))
+            {
+                return true;
+            }
+
+            // Preview images are slices of the socket's receive buffer (and lossy): not kept.
+            if (e is not PreviewImageEvent)
+            {
+                if (_unmatched.Count == MaxUnmatchedEvents)
+                {
+                    _unmatched.Dequeue();
+                }
+
+                _unmatched.Enqueue((Scheduler.Now.UtcTicks, e));
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>A job posts its prompt: until its answer, events of unknown prompts are kept for a possible re-key.</summary>
+    public void OnSubmitting() => Interlocked.Increment(ref _awaitingAnswer);
+
+    /// <summary>A job's POST was answered (or failed); with none left waiting, the kept events can never be claimed.</summary>
+    public void OnAnswered()
+    {
+        if (Interlocked.Decrement(ref _awaitingAnswer) != 0)
+        {
+            return;
+        }
+
+        lock (_unmatchedGate)
+        {
+            if (Volatile.Read(ref _awaitingAnswer) == 0)
+            {
+                _unmatched.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The server answered with its own id for the prompt (servers before 2025-07-14 ignore the client's): the job is
+    /// routed by that id from now on, and the events that arrived under it before the answer (kept for at most
+    /// <see cref="UnmatchedEventLifetime"/>) are handed to it first, in order. Called before the job leaves its
+    /// preparing phase, so they queue up behind its acceptance like any early event.
+    /// </summary>
+    public void Rekey(TrackedJob job, string serverPromptId)
+    {
+        var clientPromptId = job.PromptId;
+        lock (_unmatchedGate)
+        {
+            if (_jobs.TryGetValue(serverPromptId, out var other) && other != job)
+            {
+                // Another of our jobs has that id already; the server cannot mean it. Keep routing by ours.
+                return;
+            }
+
+            var oldest = Scheduler.Now.UtcTicks - UnmatchedEventLifetime.Ticks;
+            var replayRunning = false;
+            for (var i = _unmatched.Count; i > 0; i--)
+            {
+                var (ticks, e) = _unmatched.Dequeue();
+                if (e.PromptId != serverPromptId)
+                {
+                    _unmatched.Enqueue((ticks, e));
+                }
+                else if (ticks >= oldest)
+                {
+                    replayRunning |= e is ExecutionStartEvent or ExecutionCachedEvent or ExecutingEvent { Node: not null } or ProgressEvent;
+                    job.OnEvent(e);
+                }
+            }
+
+            job.SetPromptId(serverPromptId);
+            _jobs[serverPromptId] = job;
+            _jobs.TryRemove(new KeyValuePair<string, TrackedJob>(clientPromptId, job));
+
+            // Id-less frames are its only if no other prompt started after it.
+            if (replayRunning && _lastStartedPromptId == serverPromptId)
+            {
+                _running = job;
+            }
+        }
+
+        if (job.IsTerminated)
+        {
+            // It ended meanwhile and Remove may have looked under the old id.
+            Remove(job);
+        }
+    }
+
     private void OnConnection(ConnectionState state)
     {
         if (state == ConnectionState.Connected)
         {
             var reconnected = _everConnected && !_connected;
+            Volatile.Write(ref _refusedPolls, 0);
             Interlocked.Increment(ref _connectionEpoch);
             _connected = true;
             _everConnected = true;
@@ -328,6 +459,14 @@ internal sealed class JobTracker : IDisposable
             Interlocked.Increment(ref _connectionEpoch);
             _running = null;
             _heldReplay = null;
+
+            // Ask at once and half a second later rather than at the next tick: a job that finished, or a server that
+            // died, is known a second sooner. (A dying server may still answer the first: it closes sockets first.)
+            if (!_jobs.IsEmpty)
+            {
+                Reconcile(static _ => true);
+                Scheduler.Schedule(ConfirmRefusalAfter, () => Reconcile(static _ => true));
+            }
         }
     }
 
@@ -588,6 +727,8 @@ internal sealed class JobTracker : IDisposable
             return;
         }
 
+        ServerAnswered();
+
         // A queued job missing from the queue finished quickly or was deleted by someone else: ask the history.
         await ApplyQueueAsync(queue, sequence, epoch, static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
     }
@@ -621,10 +762,12 @@ internal sealed class JobTracker : IDisposable
             }
             catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
             {
-                // The server does not answer either; the next tick tries again.
+                // The server does not answer either; the next tick tries again, unless this proves it is gone.
+                OnPollFailed(ex);
                 return;
             }
 
+            ServerAnswered();
             await ApplyQueueAsync(queue, sequence, epoch, which, graceWhileConnected: false).ConfigureAwait(false);
         }
         finally
@@ -636,6 +779,52 @@ internal sealed class JobTracker : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A reconciliation's <c>GET /queue</c> failed. A socket that closed while HTTP to the same server is refused means
+    /// the process is gone, and ComfyUI keeps no queue across restarts: every prompt it had accepted died with it. Only
+    /// that definitive signal counts, twice in a row; an answer of any status or a timeout (something accepted the
+    /// connection: a slow or overloaded server) starts the count again. Other transport errors (a pooled connection the
+    /// dying server reset) prove nothing either way.
+    /// </summary>
+    private void OnPollFailed(Exception error)
+    {
+        if (error is not ComfyConnectionException connection || _connected || !_everConnected)
+        {
+            Volatile.Write(ref _refusedPolls, 0);
+            return;
+        }
+
+        if (!connection.IsConnectionRefused || Interlocked.Increment(ref _refusedPolls) < RefusedPollsToDeclareStopped)
+        {
+            // Ask again soon rather than at the next tick: the first request after a kill often meets a kept-alive
+            // connection the dying server reset, and a first refusal wants its confirmation.
+            Scheduler.Schedule(ConfirmRefusalAfter, () => Reconcile(static _ => true));
+            return;
+        }
+
+        // Only prompts the server accepted and had not finished: a submission still on the wire fails by itself, one not
+        // sent yet is not lost, and a finished one completes with the outputs it has.
+        var lost = _jobs.Values.Where(j => j.IsAccepted && !j.IsTerminated && !j.IsFinishing).ToList();
+        if (lost.Count == 0)
+        {
+            return;
+        }
+
+        JobLog.ServerStopped(_logger, _server, lost.Count);
+        foreach (var job in lost)
+        {
+            var phase = job.WasSeenRunning ? "running" : "queued";
+            job.Fail(new ComfyJobLostException(
+                job.PromptId,
+                $"The server at {_server} stopped while the prompt was {phase}: its socket closed and nothing listens on its port any more. " +
+                $"ComfyUI keeps no queue across restarts, so prompt {job.PromptId} cannot have survived; retry to run it again.",
+                error));
+        }
+    }
+
+    /// <summary>Any answer proves something listens: refusals before it no longer count towards a stopped server.</summary>
+    private void ServerAnswered() => Volatile.Write(ref _refusedPolls, 0);
 
     private async Task ApplyQueueAsync(QueueState queue, long sequence, long epoch, Func<TrackedJob, bool> checkDeparted, bool graceWhileConnected)
     {
@@ -698,6 +887,7 @@ internal sealed class JobTracker : IDisposable
         try
         {
             entry = await Api.GetHistoryEntryAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+            ServerAnswered();
         }
         catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
         {

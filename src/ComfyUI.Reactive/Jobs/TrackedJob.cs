@@ -61,6 +61,7 @@ internal sealed class TrackedJob : IDisposable
     private CancellationTokenSource? _preparation;
     private Task? _pipeline;
     private List<ComfyEvent>? _early;
+    private volatile string _promptId;
 
     public TrackedJob(JobTracker tracker, Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {
@@ -69,7 +70,7 @@ internal sealed class TrackedJob : IDisposable
         _options = options;
         _observer = observer;
         _scheduler = tracker.Scheduler;
-        PromptId = Guid.NewGuid().ToString();
+        _promptId = Guid.NewGuid().ToString();
     }
 
     private enum JobPhase
@@ -80,7 +81,11 @@ internal sealed class TrackedJob : IDisposable
         Finishing,
     }
 
-    public string PromptId { get; }
+    /// <summary>The prompt's id on the server: the client-generated one, or the server's own if it ignored ours (set once,
+    /// by <see cref="JobTracker.Rekey"/>, before the first update).</summary>
+    public string PromptId => _promptId;
+
+    public void SetPromptId(string promptId) => _promptId = promptId;
 
     public JobOptions Options => _options;
 
@@ -90,6 +95,9 @@ internal sealed class TrackedJob : IDisposable
     public bool IsQueued => _phase == JobPhase.Queued;
 
     public bool IsRunning => _phase == JobPhase.Running;
+
+    /// <summary>The server said the prompt finished; only its outputs are still being read from the history.</summary>
+    public bool IsFinishing => _phase == JobPhase.Finishing;
 
     public bool IsTerminated => Volatile.Read(ref _terminatedFlag) != 0;
 
@@ -160,8 +168,22 @@ internal sealed class TrackedJob : IDisposable
 
             // Not cancellable on purpose: once the request may have left, cancelling it could leave a queued prompt that
             // nobody tracks. Disposal waits for the answer instead and then deletes or interrupts the prompt.
-            var response = await _tracker.Api.SubmitPromptAsync(request.Request, CancellationToken.None).ConfigureAwait(false);
-            OnAccepted(response);
+            _tracker.OnSubmitting();
+            try
+            {
+                var response = await _tracker.Api.SubmitPromptAsync(request.Request, CancellationToken.None).ConfigureAwait(false);
+                if (response.PromptId.Length > 0 && response.PromptId != PromptId)
+                {
+                    // An old server queued it under its own id; even a job disposed meanwhile needs it, to delete the prompt.
+                    _tracker.Rekey(this, response.PromptId);
+                }
+
+                OnAccepted(response);
+            }
+            finally
+            {
+                _tracker.OnAnswered();
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -186,11 +208,15 @@ internal sealed class TrackedJob : IDisposable
             _nodeErrors = response.HasNodeErrors ? response.NodeErrors : JobQueued.NoErrors;
             Touch();
             _phase = JobPhase.Queued;
-            Emit(new JobQueued(PromptId, null, _nodeErrors));
+
+            // Armed before the update is delivered: an observer that moves a virtual clock from inside its callback
+            // must find the timer already on it, counting from acceptance.
             if (_options.StartTimeout is { } start)
             {
                 _startTimer = _scheduler.Schedule(start, () => OnStartLimit(start));
             }
+
+            Emit(new JobQueued(PromptId, null, _nodeErrors));
 
             // A fast server starts the prompt before its answer to the POST arrives; those events waited for it.
             if (_early is { } early)
@@ -309,8 +335,8 @@ internal sealed class TrackedJob : IDisposable
         _startedAt = _scheduler.Now;
         _startTimer?.Dispose();
         _startTimer = null;
+        ArmInactivity();   // before the update, as the start timer (see OnAccepted)
         Emit(new JobStarted(PromptId, _posted ? _startedAt.Value - _submittedAt : TimeSpan.Zero));
-        ArmInactivity();
     }
 
     private void OnCached(IReadOnlyList<string> nodes)

@@ -91,6 +91,29 @@ public sealed class ValidationTests
         Assert.Equal("invalid_prompt_id", JsonNode.Parse(body)!["error"]!["type"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("8248c8f1-47af-4b62-b274-5f540f8929e9")]
+    [InlineData("not-a-uuid")]
+    public async Task PostPrompt_IgnoreClientPromptId_ServerGeneratesTheIdAndItsEventsUseIt(string chosen)
+    {
+        await using var emulator = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { IgnoreClientPromptId = true });
+        using var http = new HttpClient { BaseAddress = emulator.BaseAddress };
+        await using var client = await RawClient.ConnectAsync(emulator.BaseAddress, "old-server", featureFlags: false);
+        await client.WaitForAsync(f => f.Type == "status");
+
+        var id = await Fixture.SubmitAsync(http, Fixture.Workflow("text_preview_any"), "old-server", body => body["prompt_id"] = chosen);
+        await client.WaitForDoneAsync(id);
+
+        Assert.NotEqual(chosen, id);
+        Assert.True(PromptRoutesIsCanonical(id), id);
+        Assert.Equal(id, client.Seen.Single(f => f.Type == "execution_start").Data!["prompt_id"]!.GetValue<string>());
+        Assert.Equal(1, emulator.GetExecutionCount(id));
+        Assert.Equal(0, emulator.GetExecutionCount(chosen));
+        Assert.NotNull((await Fixture.GetJsonAsync(http, $"/history/{id}"))[id]);
+
+        static bool PromptRoutesIsCanonical(string s) => Guid.TryParse(s, out var g) && g.ToString() == s;
+    }
+
     [Fact]
     public async Task PostPrompt_CheckpointNotInOptions_ReturnsValueNotInList()
     {

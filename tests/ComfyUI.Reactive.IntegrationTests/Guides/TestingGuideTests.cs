@@ -158,6 +158,31 @@ public sealed class VirtualTimeGuideTests
     private static readonly TimeSpan Wait = GettingStartedTests.Wait;
 
     [Fact]
+    public async Task StartTimeout_OnATestScheduler_AdvancedTheInstantJobQueuedArrives_FiresAtTheLimitAndDeletesThePrompt()
+    {
+        var scheduler = new TestScheduler();
+        await using var server = await ComfyEmulator.StartAsync();
+        await using var comfy = new ComfyClient(new ComfyClientOptions { BaseAddress = server.BaseAddress, Scheduler = scheduler });
+        server.Faults.PauseQueue();                                  // accepted, never started
+        var queued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var job = comfy.Run(Workflow.Load(GettingStartedTests.Txt2Img), new JobOptions { StartTimeout = TimeSpan.FromMinutes(2) })
+            .Subscribe(u => { if (u is JobQueued) { queued.TrySetResult(); } }, e => failed.TrySetResult(e));
+        await queued.Task.WaitAsync(Wait);                           // the timer was armed before JobQueued was delivered
+
+        scheduler.AdvanceBy(TimeSpan.FromMinutes(2).Ticks - 1);
+        Assert.False(failed.Task.IsCompleted);
+        scheduler.AdvanceBy(1);
+
+        var ex = Assert.IsType<ComfyTimeoutException>(await failed.Task.WaitAsync(Wait));
+        Assert.Equal("start", ex.Phase);
+        Assert.Equal(TimeSpan.FromMinutes(2), ex.Limit);
+        Assert.Equal(0, (await comfy.Api.GetQueueAsync()).Pending.Count);   // deleted before the job failed
+        server.Faults.ResumeQueue();
+        Assert.Equal(0, server.TotalExecutions);
+    }
+
+    [Fact]
     public async Task OverallTimeout_OnATestScheduler_FiresExactlyAtTheLimitAndDeletesTheQueuedPrompt()
     {
         var scheduler = new TestScheduler();

@@ -147,6 +147,24 @@ public sealed class TroubleshootingTests
     }
 
     [Fact]
+    public async Task ServerKilledWhileQueued_JobLostSaysTheServerStopped_WithinSeconds()
+    {
+        await using var server = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.Zero });
+        await using var comfy = new ComfyClient(new ComfyClientOptions { BaseAddress = server.BaseAddress });
+        server.Faults.PauseQueue();
+        var queued = comfy.Status.FirstAsync(s => s.QueueRemaining == 1).ToTask();
+        var run = comfy.RunAsync(Txt2Img());
+        await queued.WaitAsync(Wait);
+
+        await server.StopAsync();
+        var lost = await Assert.ThrowsAsync<ComfyJobLostException>(() => run.WaitAsync(TimeSpan.FromSeconds(5)));
+
+        Assert.Contains($"The server at {server.BaseAddress.GetLeftPart(UriPartial.Authority)} stopped while the prompt was queued", lost.Message, StringComparison.Ordinal);
+        Assert.Contains("retry", lost.Message, StringComparison.Ordinal);
+        Assert.IsType<ComfyConnectionException>(lost.InnerException);
+    }
+
+    [Fact]
     public async Task InterruptedBySomeoneElse_ComfyInterruptedExceptionNamesTheRunningNode()
     {
         await using var server = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(50) });

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using ComfyUI.Reactive.Jobs;
 using ComfyUI.Reactive.Tests.Rest;
@@ -33,6 +34,16 @@ internal sealed class JobTestServer : IAsyncDisposable
                 await gate.WaitAsync(cancellationToken);
             }
 
+            if (Unreachable?.Invoke() is { } fault)
+            {
+                throw fault;
+            }
+
+            if (FailStatus is { } status)
+            {
+                return FakeHttpHandler.Answer(status, $"{(int)status} Server Error", "text/plain");
+            }
+
             return Answer(request);
         });
     }
@@ -60,6 +71,22 @@ internal sealed class JobTestServer : IAsyncDisposable
 
     /// <summary>Called with the prompt id while the POST is handled, before it is answered.</summary>
     public Action<string>? OnPrompt { get; set; }
+
+    /// <summary>When set, every HTTP request fails with what it returns (e.g. <see cref="Refused"/>); null lets that one through.</summary>
+    public Func<Exception?>? Unreachable { get; set; }
+
+    /// <summary>When set, every HTTP request is answered with this status (an overloaded or failing server).</summary>
+    public HttpStatusCode? FailStatus { get; set; }
+
+    /// <summary>The id the POST answers with, given the client's (an old server ignores it); default: the client's.</summary>
+    public Func<string, string> AssignPromptId { get; set; } = id => id;
+
+    /// <summary>What HttpClient throws when nothing listens on the port: the server process is gone.</summary>
+    public static Exception Refused() =>
+        new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (comfy.test:8188)", new SocketException((int)SocketError.ConnectionRefused));
+
+    /// <summary>What HttpClient throws when its timeout passes: a slow server, not a dead one.</summary>
+    public static Exception TimedOut() => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout.", new TimeoutException());
 
     public static Workflow Basic => Workflow.Parse(BasicWorkflow);
 
@@ -140,7 +167,7 @@ internal sealed class JobTestServer : IAsyncDisposable
         if (request.Method == HttpMethod.Post && path.EndsWith("/prompt", StringComparison.Ordinal))
         {
             var body = JsonNode.Parse(request.Content!.ReadAsStringAsync().GetAwaiter().GetResult())!;
-            var id = body["prompt_id"]!.GetValue<string>();
+            var id = AssignPromptId(body["prompt_id"]!.GetValue<string>());
             OnPrompt?.Invoke(id);
             return Json($$"""{"prompt_id": "{{id}}", "number": {{Interlocked.Increment(ref _number)}}, "node_errors": {} }""");
         }
