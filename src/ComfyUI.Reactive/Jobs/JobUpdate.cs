@@ -8,21 +8,17 @@ namespace ComfyUI.Reactive.Jobs;
 /// Something that happened to one job, in the order it happened. Switch on the sealed subtypes. Every update carries
 /// the job's <see cref="PromptId"/>; a job only ever sees updates of its own prompt.
 /// </summary>
-<<<<<<< HEAD
-/// <param name="PromptId">The job's prompt id (client-generated, lowercase UUID).</param>
+/// <param name="PromptId">The prompt's id on the server: the client-generated lowercase UUID, or, on a server older than
+/// 2025-07-14 that ignores it, the id the server assigned and returned when it accepted the prompt. Every update of one
+/// attempt carries the same id (the first update, <see cref="JobQueued"/>, comes after that answer), and it is the id of
+/// <see cref="JobResult.PromptId"/>, of the job's exceptions and of the server's <c>/queue</c> and <c>/history</c>. In a
+/// <see cref="ComfyPool"/>, a failover starts a new attempt with a new prompt id.</param>
 public abstract record JobUpdate(string PromptId)
 {
     /// <summary>The server the update came from when the job runs in a <see cref="ComfyPool"/> (a failover moves a job,
     /// so later updates may name another server); null for a job run on one <see cref="ComfyClient"/>.</summary>
     public ServerId? Server { get; init; }
 }
-=======
-/// <param name="PromptId">The prompt's id on the server: the client-generated lowercase UUID, or, on a server older than
-/// 2025-07-14 that ignores it, the id the server assigned and returned when it accepted the prompt. Every update of one
-/// job carries the same id (the first update, <see cref="JobQueued"/>, comes after that answer), and it is the id of
-/// <see cref="JobResult.PromptId"/>, of the job's exceptions and of the server's <c>/queue</c> and <c>/history</c>.</param>
-public abstract record JobUpdate(string PromptId);
->>>>>>> jobs-fix
 
 /// <summary>
 /// The server accepted the prompt and it waits in the queue. Sent once right after the submission (with
