@@ -148,8 +148,9 @@ public sealed partial class ComfyClient : IAsyncDisposable
     public IObservable<ProgressTextEvent> ProgressText => Events.OfType<ProgressTextEvent>();
 
     /// <summary>
-    /// Starts the socket if needed and waits until it is connected. If the first attempt fails, the reason is found
-    /// over HTTP and thrown as a typed exception (the socket keeps retrying in the background).
+    /// Starts the socket if needed and waits until it is connected. If the next connect attempt fails, the reason is
+    /// found over HTTP and thrown as a typed exception (the socket keeps retrying in the background). Called while the
+    /// socket waits to reconnect after a drop, it waits for that attempt (up to the current backoff delay).
     /// </summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <exception cref="ComfyConnectionException">The server could not be reached (the message names the address).</exception>
@@ -160,8 +161,14 @@ public sealed partial class ComfyClient : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         _socket.Start();
-        var state = await _socket.State
-            .Where(s => s is ConnectionState.Connected or ConnectionState.Reconnecting or ConnectionState.Closed)
+
+        // Reconnecting means "the attempt failed" only until the first connection: after that it also means "between two
+        // attempts after a drop", when the next attempt may well succeed (a restarting server), so then the next
+        // attempt's failure is awaited instead. Failures are subscribed first so one between the two is not missed.
+        var state = await _socket.AttemptsFailed.Select(_ => ConnectionState.Reconnecting)
+            .Merge(_socket.State.Where(s =>
+                s is ConnectionState.Connected or ConnectionState.Closed ||
+                (s is ConnectionState.Reconnecting && !_socket.HasConnected)))
             .FirstAsync()
             .ToTask(cancellationToken)
             .ConfigureAwait(false);
