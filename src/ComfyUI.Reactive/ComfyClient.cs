@@ -36,11 +36,15 @@ public sealed partial class ComfyClient : IAsyncDisposable
 
     private readonly ReconnectingWebSocket _socket;
     private readonly Subject<ComfyEvent> _events = new();
-    private readonly IDisposable _pump;
+    private readonly System.Reactive.Disposables.CompositeDisposable _pump;
     private readonly IObservable<ComfyEvent> _isolatedEvents;
     private readonly ILogger _logger;
     private readonly ComfyClientOptions _options;
     private volatile FeatureFlagsEvent? _serverFeatures;
+
+    // The text-frame layout of the CURRENT connection: a restarted server may be another build that does not answer the
+    // hello, and reading its frames with the previous server's layout would drop every one of them.
+    private volatile bool _textFramesCarryPromptId;
     private int _disposed;
 
     /// <summary>Creates a client for the server at <paramref name="baseAddress"/> with default options.</summary>
@@ -74,7 +78,16 @@ public sealed partial class ComfyClient : IAsyncDisposable
             options.RequestPreviewMetadata ? HelloWithPreviewMetadata : HelloLegacy,
             connector,
             random);
-        _pump = _socket.Messages.Subscribe(OnMessage, () => _events.OnCompleted());
+        _pump = new System.Reactive.Disposables.CompositeDisposable(
+            _socket.State.Subscribe(state =>
+            {
+                // Before the next connection's first message (both arrive on the socket's loop).
+                if (state is ConnectionState.Connecting or ConnectionState.Reconnecting)
+                {
+                    _textFramesCarryPromptId = false;
+                }
+            }),
+            _socket.Messages.Subscribe(OnMessage, () => _events.OnCompleted()));
         _isolatedEvents = new IsolatingObservable<ComfyEvent>(_events, SubscriberFailed);
 
         Events = Observable.Defer(() =>
@@ -216,7 +229,7 @@ public sealed partial class ComfyClient : IAsyncDisposable
         {
             parsed = message.Kind == WebSocketMessageKind.Text
                 ? ComfyEventParser.ParseText(message.Data.Span)
-                : ComfyEventParser.ParseBinary(message.Data, _serverFeatures?.SupportsProgressTextMetadata == true);
+                : ComfyEventParser.ParseBinary(message.Data, _textFramesCarryPromptId);
         }
         catch (ComfyProtocolException ex)
         {
@@ -227,6 +240,7 @@ public sealed partial class ComfyClient : IAsyncDisposable
         if (parsed is FeatureFlagsEvent features)
         {
             _serverFeatures = features;
+            _textFramesCarryPromptId = features.SupportsProgressTextMetadata;
         }
 
         _events.OnNext(parsed);

@@ -3,6 +3,7 @@ using ComfyUI.Reactive.Transport;
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using ComfyUI.Reactive.Events;
+using ComfyUI.Reactive.Tests.Events;
 using ComfyUI.Reactive.Tests.Rest;
 using ComfyUI.Reactive.Tests.Transport;
 using Microsoft.Reactive.Testing;
@@ -141,6 +142,24 @@ public sealed class ComfyClientLifecycleTests
         Assert.Equal("first completed", notifications.Last(n => n.StartsWith("first", StringComparison.Ordinal)));
         Assert.Equal("second completed", notifications.Last(n => n.StartsWith("second", StringComparison.Ordinal)));
         Assert.Empty(_logger.Lines.Where(l => l.Contains("subscriber", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public async Task ProgressText_AfterReconnectingToAServerWithoutTextMetadata_IsReadInTheLegacyLayout()
+    {
+        await using var client = Create();
+        var texts = new List<ProgressTextEvent>();
+        using var _ = client.ProgressText.Subscribe(texts.Add);
+        _connector.Last!.Receive("""{"type":"feature_flags","data":{"supports_progress_text_metadata":true}}""");
+        _connector.Last.ReceiveBinary(RecordedFrames.Type3("5", "before", "p-1"));
+
+        // The server restarts as an older build that does not answer the hello: its text frames have no prompt id.
+        _connector.Last.ServerClose();
+        _scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
+        Assert.Equal(ConnectionState.Connected, client.ConnectionState);
+        _connector.Last.ReceiveBinary(RecordedFrames.Type3("5", "after"));
+
+        Assert.Equal([("5", "before", "p-1"), ("5", "after", (string?)null)], texts.Select(t => (t.NodeId, t.Text, t.PromptId)));
     }
 
     [Fact]
