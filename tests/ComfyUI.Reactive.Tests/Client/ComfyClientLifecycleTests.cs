@@ -200,12 +200,14 @@ public sealed class ComfyClientLifecycleTests
             () =>
             {
                 var count = 0;
-                running.Signal();
                 while (!stop.IsCancellationRequested)
                 {
                     using var transient = client.Events.Subscribe(_ => { }, errors.Enqueue);
                     using var typed = client.Progress.Where(p => p.Value > 0).Subscribe(_ => { }, errors.Enqueue);
-                    count++;
+                    if (count++ == 0)
+                    {
+                        running.Signal();
+                    }
                 }
 
                 return count;
@@ -223,7 +225,7 @@ public sealed class ComfyClientLifecycleTests
         await stop.CancelAsync();
         var churned = await Task.WhenAll(storms).WaitAsync(Wait);
 
-        Assert.All(churned, count => Assert.True(count > 0));
+        Assert.All(churned, count => Assert.True(count >= 1));
         Assert.Empty(errors);
         Assert.Equal(Enumerable.Range(0, Frames).Select(i => (double)i), received);
         Assert.Empty(_logger.Lines.Where(l => l.Contains("subscriber", StringComparison.OrdinalIgnoreCase)));

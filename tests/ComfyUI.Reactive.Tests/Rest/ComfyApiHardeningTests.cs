@@ -108,23 +108,26 @@ public sealed class ComfyApiHardeningTests
     public async Task UploadImageAsync_LargeNonSeekableStream_IsStreamedNotBuffered()
     {
         const long Size = 64L * 1024 * 1024;
-        long received = 0;
+        var source = new PatternStream(Size);
+        long readBeforeSend = -1, received = 0, maxAhead = 0;
         var handler = new StreamingHandler(async (request, ct) =>
         {
-            var counter = new CountingStream();
+            // Buffered content would have drained the source before the request reached the handler, and would run
+            // far ahead of what goes out; streamed content stays within a copy buffer of the wire.
+            readBeforeSend = source.Consumed;
+            var counter = new CountingStream(written => maxAhead = Math.Max(maxAhead, source.Consumed - written));
             await request.Content!.CopyToAsync(counter, ct);
             received = counter.Length;
             return FakeHttpHandler.Answer(HttpStatusCode.OK, """{"name":"big.png","subfolder":"","type":"input"}""");
         });
         using var api = TestApi.Over(handler);
 
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        var result = await api.UploadImageAsync(new PatternStream(Size), "big.png");
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        var result = await api.UploadImageAsync(source, "big.png");
 
         Assert.Equal("big.png", result.Name);
+        Assert.Equal(0, readBeforeSend);
         Assert.True(received > Size, $"received {received}");
-        Assert.True(allocated < Size / 4, $"allocated {allocated} bytes to upload {Size}");
+        Assert.True(maxAhead < 4 * 1024 * 1024, $"the upload read {maxAhead} bytes ahead of the wire");
     }
 
     [Fact]
@@ -202,7 +205,7 @@ public sealed class ComfyApiHardeningTests
     }
 
     /// <summary>Counts what is written to it, keeping nothing.</summary>
-    private sealed class CountingStream : Stream
+    private sealed class CountingStream(Action<long> onWritten) : Stream
     {
         private long _length;
 
@@ -226,20 +229,26 @@ public sealed class ComfyApiHardeningTests
 
         public override void SetLength(long value) => throw new NotSupportedException();
 
-        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+        public override void Write(byte[] buffer, int offset, int count) => Add(count);
 
-        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+        public override void Write(ReadOnlySpan<byte> buffer) => Add(buffer.Length);
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            _length += buffer.Length;
+            Add(buffer.Length);
             return ValueTask.CompletedTask;
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
-            _length += count;
+            Add(count);
             return Task.CompletedTask;
+        }
+
+        private void Add(int count)
+        {
+            _length += count;
+            onWritten(_length);
         }
     }
 
@@ -247,6 +256,8 @@ public sealed class ComfyApiHardeningTests
     private sealed class PatternStream(long size) : Stream
     {
         private long _position;
+
+        public long Consumed => _position;
 
         public override bool CanRead => true;
 
