@@ -36,11 +36,15 @@ public sealed partial class ComfyClient : IAsyncDisposable
 
     private readonly ReconnectingWebSocket _socket;
     private readonly Subject<ComfyEvent> _events = new();
-    private readonly IDisposable _pump;
+    private readonly System.Reactive.Disposables.CompositeDisposable _pump;
     private readonly IObservable<ComfyEvent> _isolatedEvents;
     private readonly ILogger _logger;
     private readonly ComfyClientOptions _options;
     private volatile FeatureFlagsEvent? _serverFeatures;
+
+    // The text-frame layout of the CURRENT connection: a restarted server may be another build that does not answer the
+    // hello, and reading its frames with the previous server's layout would drop every one of them.
+    private volatile bool _textFramesCarryPromptId;
     private int _disposed;
 
     /// <summary>Creates a client for the server at <paramref name="baseAddress"/> with default options.</summary>
@@ -74,7 +78,16 @@ public sealed partial class ComfyClient : IAsyncDisposable
             options.RequestPreviewMetadata ? HelloWithPreviewMetadata : HelloLegacy,
             connector,
             random);
-        _pump = _socket.Messages.Subscribe(OnMessage, () => _events.OnCompleted());
+        _pump = new System.Reactive.Disposables.CompositeDisposable(
+            _socket.State.Subscribe(state =>
+            {
+                // Before the next connection's first message (both arrive on the socket's loop).
+                if (state is ConnectionState.Connecting or ConnectionState.Reconnecting)
+                {
+                    _textFramesCarryPromptId = false;
+                }
+            }),
+            _socket.Messages.Subscribe(OnMessage, () => _events.OnCompleted()));
         _isolatedEvents = new IsolatingObservable<ComfyEvent>(_events, SubscriberFailed);
 
         Events = Observable.Defer(() =>
@@ -148,8 +161,9 @@ public sealed partial class ComfyClient : IAsyncDisposable
     public IObservable<ProgressTextEvent> ProgressText => Events.OfType<ProgressTextEvent>();
 
     /// <summary>
-    /// Starts the socket if needed and waits until it is connected. If the first attempt fails, the reason is found
-    /// over HTTP and thrown as a typed exception (the socket keeps retrying in the background).
+    /// Starts the socket if needed and waits until it is connected. If the next connect attempt fails, the reason is
+    /// found over HTTP and thrown as a typed exception (the socket keeps retrying in the background). Called while the
+    /// socket waits to reconnect after a drop, it waits for that attempt (up to the current backoff delay).
     /// </summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <exception cref="ComfyConnectionException">The server could not be reached (the message names the address).</exception>
@@ -160,8 +174,14 @@ public sealed partial class ComfyClient : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         _socket.Start();
-        var state = await _socket.State
-            .Where(s => s is ConnectionState.Connected or ConnectionState.Reconnecting or ConnectionState.Closed)
+
+        // Reconnecting means "the attempt failed" only until the first connection: after that it also means "between two
+        // attempts after a drop", when the next attempt may well succeed (a restarting server), so then the next
+        // attempt's failure is awaited instead. Failures are subscribed first so one between the two is not missed.
+        var state = await _socket.AttemptsFailed.Select(_ => ConnectionState.Reconnecting)
+            .Merge(_socket.State.Where(s =>
+                s is ConnectionState.Connected or ConnectionState.Closed ||
+                (s is ConnectionState.Reconnecting && !_socket.HasConnected)))
             .FirstAsync()
             .ToTask(cancellationToken)
             .ConfigureAwait(false);
@@ -209,7 +229,7 @@ public sealed partial class ComfyClient : IAsyncDisposable
         {
             parsed = message.Kind == WebSocketMessageKind.Text
                 ? ComfyEventParser.ParseText(message.Data.Span)
-                : ComfyEventParser.ParseBinary(message.Data, _serverFeatures?.SupportsProgressTextMetadata == true);
+                : ComfyEventParser.ParseBinary(message.Data, _textFramesCarryPromptId);
         }
         catch (ComfyProtocolException ex)
         {
@@ -220,6 +240,7 @@ public sealed partial class ComfyClient : IAsyncDisposable
         if (parsed is FeatureFlagsEvent features)
         {
             _serverFeatures = features;
+            _textFramesCarryPromptId = features.SupportsProgressTextMetadata;
         }
 
         _events.OnNext(parsed);

@@ -132,6 +132,11 @@ public static partial class ComfyEventParser
         {
             throw new ComfyProtocolException($"A preview frame's (type 4) metadata is not valid JSON: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // An undecodable string (e.g. an escaped lone surrogate), see ParseText.
+            throw new ComfyProtocolException($"A preview frame's (type 4) metadata holds a value that cannot be decoded: {ex.Message}", ex);
+        }
 
         var image = frame[(8 + metadataLength)..];
         return new PreviewImageEvent(

@@ -97,9 +97,11 @@ public static partial class ComfyEventParser
         }
 
         TerminalSize? size = null;
+        // The terminal size is optional decoration: a size that is not two integers is ignored, not fatal
+        // (TryGetInt32 itself throws on a non-number, hence the kind checks).
         if (data.TryGetProperty("size", out var sizeElement) && sizeElement.ValueKind == JsonValueKind.Object &&
-            sizeElement.TryGetProperty("cols", out var cols) && cols.TryGetInt32(out var columns) &&
-            sizeElement.TryGetProperty("rows", out var rowsElement) && rowsElement.TryGetInt32(out var rows))
+            sizeElement.TryGetProperty("cols", out var cols) && cols.ValueKind == JsonValueKind.Number && cols.TryGetInt32(out var columns) &&
+            sizeElement.TryGetProperty("rows", out var rowsElement) && rowsElement.ValueKind == JsonValueKind.Number && rowsElement.TryGetInt32(out var rows))
         {
             size = new TerminalSize(columns, rows);
         }

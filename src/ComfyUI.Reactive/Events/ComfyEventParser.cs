@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 
 namespace ComfyUI.Reactive.Events;
@@ -57,6 +58,13 @@ public static partial class ComfyEventParser
     /// <exception cref="ComfyProtocolException">The frame is not a well-formed message.</exception>
     public static ComfyEvent ParseText(ReadOnlySpan<byte> utf8Json)
     {
+        // A text frame must be UTF-8 (RFC 6455 §5.6) and ComfyUI only writes ASCII; checked once here because
+        // System.Text.Json only notices invalid bytes when a string is decoded, and then throws InvalidOperationException.
+        if (!Utf8.IsValid(utf8Json))
+        {
+            throw new ComfyProtocolException("A text frame is not valid UTF-8.");
+        }
+
         try
         {
             return ParseMessage(utf8Json);
@@ -64,6 +72,12 @@ public static partial class ComfyEventParser
         catch (JsonException ex)
         {
             throw new ComfyProtocolException($"A text frame is not valid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json's way of refusing a well-formed but undecodable value, e.g. an escaped lone surrogate
+            // ("\ud800") read as a string: a defect of the frame like any other, so the caller skips it.
+            throw new ComfyProtocolException($"A text frame holds a value that cannot be decoded: {ex.Message}", ex);
         }
     }
 

@@ -53,6 +53,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
 
     private readonly Subject<WebSocketMessage> _messages = new();
     private readonly ReplaySubject<ConnectionState> _states = new(1);
+    private readonly Subject<System.Reactive.Unit> _attemptsFailed = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _loopExited = new();
     private readonly TaskCompletionSource _disposed = new();
@@ -60,6 +61,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
 
     private volatile Session? _current;
     private volatile ConnectionState _state;
+    private volatile bool _hasConnected;
     private bool _started;
     private bool _disposing;
 
@@ -98,6 +100,14 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
     /// <summary>The connection state, replaying the latest to each new subscriber. Completes after
     /// <see cref="ConnectionState.Closed"/>, never errors.</summary>
     public IObservable<ConnectionState> State => new IsolatingObservable<ConnectionState>(_states, SubscriberFailed);
+
+    /// <summary>Signals each connect attempt that failed (after the state became <see cref="ConnectionState.Reconnecting"/>);
+    /// hot, completes on dispose. The state alone cannot say it: it stays Reconnecting from one failed attempt to the
+    /// next.</summary>
+    public IObservable<System.Reactive.Unit> AttemptsFailed => new IsolatingObservable<System.Reactive.Unit>(_attemptsFailed, SubscriberFailed);
+
+    /// <summary>Whether a connection was ever established (Connected at least once).</summary>
+    public bool HasConnected => _hasConnected;
 
     /// <summary>The latest state.</summary>
     public ConnectionState CurrentState => _state;
@@ -187,6 +197,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
             SetState(ConnectionState.Closed);
             TransportLog.Closed(_logger, RedactedUri);
             _states.OnCompleted();
+            _attemptsFailed.OnCompleted();
             _messages.OnCompleted();
         }
         finally
@@ -212,6 +223,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
                 {
                     var connectedAt = _scheduler.Now;
                     _current = session;
+                    _hasConnected = true;
                     TransportLog.Connected(_logger, RedactedUri, attempt);
                     SetState(ConnectionState.Connected);
 
@@ -229,6 +241,7 @@ internal sealed class ReconnectingWebSocket : IAsyncDisposable
                 else
                 {
                     SetState(ConnectionState.Reconnecting);
+                    _attemptsFailed.OnNext(System.Reactive.Unit.Default);
                 }
 
                 var delay = _backoff.Delay(retry++);

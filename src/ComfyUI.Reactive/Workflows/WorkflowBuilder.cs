@@ -145,40 +145,50 @@ public sealed class WorkflowBuilder
 
     private void FindCycle(Dictionary<string, List<(string Input, NodeLink Link)>> links)
     {
-        // Iterative-free DFS is fine here: graphs built in code are small. 0 = unseen, 1 = on the path, 2 = done.
+        // Depth-first with an explicit stack: a chain of many thousand nodes built in a loop must not overflow the
+        // thread's stack (which would end the process). 0 = unseen, 1 = on the path, 2 = done.
         var state = new Dictionary<string, int>(StringComparer.Ordinal);
         var path = new List<string>();
+        var next = new List<int>();
         foreach (var node in _nodes)
         {
-            Visit(node.Id);
-        }
-
-        void Visit(string id)
-        {
-            if (state.GetValueOrDefault(id) == 2)
+            if (state.GetValueOrDefault(node.Id) != 0)
             {
-                return;
+                continue;
             }
 
-            state[id] = 1;
-            path.Add(id);
-            foreach (var (input, link) in links[id])
+            state[node.Id] = 1;
+            path.Add(node.Id);
+            next.Add(0);
+            while (path.Count > 0)
             {
-                if (state.GetValueOrDefault(link.NodeId) == 1)
+                var id = path[^1];
+                var edges = links[id];
+                if (next[^1] == edges.Count)
                 {
-                    var cycle = path.Skip(path.IndexOf(link.NodeId)).ToList();
-                    cycle.Reverse();
-                    var text = string.Join(" -> ", cycle.Append(cycle[0]).Select(n => _byId[n].ToString()));
-                    throw new ComfyWorkflowGraphException(
-                        $"The graph has a cycle: {text} (node {_byId[id]} input '{input}' closes it).",
-                        WorkflowGraphProblem.Cycle, id, input, cycle);
+                    path.RemoveAt(path.Count - 1);
+                    next.RemoveAt(next.Count - 1);
+                    state[id] = 2;
+                    continue;
                 }
 
-                Visit(link.NodeId);
+                var (input, link) = edges[next[^1]++];
+                switch (state.GetValueOrDefault(link.NodeId))
+                {
+                    case 1:
+                        var cycle = path.Skip(path.IndexOf(link.NodeId)).ToList();
+                        cycle.Reverse();
+                        var text = string.Join(" -> ", cycle.Append(cycle[0]).Select(n => _byId[n].ToString()));
+                        throw new ComfyWorkflowGraphException(
+                            $"The graph has a cycle: {text} (node {_byId[id]} input '{input}' closes it).",
+                            WorkflowGraphProblem.Cycle, id, input, cycle);
+                    case 0:
+                        state[link.NodeId] = 1;
+                        path.Add(link.NodeId);
+                        next.Add(0);
+                        break;
+                }
             }
-
-            path.RemoveAt(path.Count - 1);
-            state[id] = 2;
         }
     }
 

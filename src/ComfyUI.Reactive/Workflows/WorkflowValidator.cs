@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Buffers;
 using System.Text.Json;
 using ComfyUI.Reactive.Models;
@@ -22,6 +24,12 @@ internal sealed class WorkflowValidator
     private readonly WorkflowValidationOptions _options;
     private readonly Dictionary<string, NodeResult> _validated = new(StringComparer.Ordinal);
     private readonly List<string> _stack = [];
+
+    // The same ids as _stack, for an O(1) cycle check: IndexOf on every link made a long chain quadratic.
+    private readonly HashSet<string> _onStack = new(StringComparer.Ordinal);
+
+    // Enough for some ten thousand more levels of the walk per extra thread.
+    private const int FreshStackBytes = 16 * 1024 * 1024;
 
     private WorkflowValidator(IReadOnlyDictionary<string, JsonElement> nodes, NodeSchemaCatalog catalog, WorkflowValidationOptions options)
     {
@@ -141,7 +149,16 @@ internal sealed class WorkflowValidator
             return new Outcome(done, null);
         }
 
+        // The walk recurses once per link, like the server's: a chain of thousands of nodes would overflow the stack,
+        // which ends the process. When the stack runs low the walk goes on on a fresh thread (the StackGuard pattern):
+        // the same order and results as a plain recursion, which an explicit stack would have to re-create.
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            return OnFreshStack(() => ValidateNode(id));
+        }
+
         _stack.Add(id);
+        _onStack.Add(id);
         try
         {
             return ValidateInputs(id);
@@ -149,7 +166,39 @@ internal sealed class WorkflowValidator
         finally
         {
             _stack.RemoveAt(_stack.Count - 1);
+            _onStack.Remove(id);
         }
+    }
+
+    /// <summary>Runs <paramref name="walk"/> on a new thread with a large stack and waits for it; this validator is only
+    /// ever used by one thread at a time, and <see cref="Thread.Join()"/> publishes the new thread's writes.</summary>
+    private static Outcome OnFreshStack(Func<Outcome> walk)
+    {
+        Outcome outcome = default;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    outcome = walk();
+                }
+#pragma warning disable CA1031 // Rethrown on the calling thread below: an exception must not end the process here.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    failure = ExceptionDispatchInfo.Capture(ex);
+                }
+            },
+            FreshStackBytes)
+        {
+            IsBackground = true,
+            Name = "ComfyUI workflow validation",
+        };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return outcome;
     }
 
     private Outcome ValidateInputs(string id)
@@ -277,10 +326,9 @@ internal sealed class WorkflowValidator
             return ok;
         }
 
-        var cycleAt = _stack.IndexOf(sourceId);
-        if (cycleAt >= 0)
+        if (_onStack.Contains(sourceId))
         {
-            var cycle = _stack.Skip(cycleAt).Append(sourceId).ToList();
+            var cycle = _stack.Skip(_stack.IndexOf(sourceId)).Append(sourceId).ToList();
             errors.Add(Error(
                 "dependency_cycle",
                 "Dependency cycle detected",
