@@ -28,7 +28,7 @@ internal sealed class JobTracker : IDisposable
 
     // Events whose prompt id matched no job, kept while a submission awaits its answer: a server older than 2025-07-14
     // ignores the client's prompt id and names the prompt in its answer, after its first events may have arrived.
-    private const int MaxUnmatchedEvents = 256;
+    internal const int MaxUnmatchedEvents = 4096;
     private static readonly TimeSpan UnmatchedEventLifetime = TimeSpan.FromSeconds(5);
 
     // Refused connections in a row, while the socket is down, that prove the server process is gone. One could be a

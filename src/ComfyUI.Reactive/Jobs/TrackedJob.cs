@@ -29,6 +29,7 @@ internal sealed class TrackedJob : IDisposable
 
     private JobPhase _phase = JobPhase.Preparing;
     private bool _terminated;
+    private bool _rekeyed;
     private volatile bool _posted;
     private int _acceptedFlag;
     private int _terminatedFlag;
@@ -85,7 +86,11 @@ internal sealed class TrackedJob : IDisposable
     /// by <see cref="JobTracker.Rekey"/>, before the first update).</summary>
     public string PromptId => _promptId;
 
-    public void SetPromptId(string promptId) => _promptId = promptId;
+    public void SetPromptId(string promptId)
+    {
+        _promptId = promptId;
+        _rekeyed = true;
+    }
 
     public JobOptions Options => _options;
 
@@ -519,9 +524,10 @@ internal sealed class TrackedJob : IDisposable
         // Reaching here means success: errors and interrupts already ended the job, and servers older than mid-2024
         // send no execution_success at all.
         _phase = JobPhase.Finishing;
-        if (_outputs is not null && _outputs.Values.Any(o => o is null))
+        if (_rekeyed || (_outputs is not null && _outputs.Values.Any(o => o is null)))
         {
-            // Cached nodes without their UI in the frame: the history (written before this frame) has them.
+            // Cached nodes without their UI in the frame: the history (written before this frame) has them. A job whose
+            // server chose its id may have lost early frames from the bounded hold of unmatched events: same remedy.
             _tracker.CompleteFromHistoryLater(this);
             return;
         }

@@ -94,7 +94,7 @@ public sealed class JobServerIdTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Submit_MoreThan256UnmatchedEventsBeforeTheAnswer_OnlyTheNewestAreKept()
+    public async Task Submit_MoreUnmatchedEventsThanTheBoundBeforeTheAnswer_OnlyTheNewestAreKept()
     {
         var serverId = Guid.NewGuid().ToString();
         _server.AssignPromptId = _ => serverId;
@@ -105,24 +105,54 @@ public sealed class JobServerIdTests : IAsyncDisposable
         await WaitUntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
 
         Cached(serverId);
-        for (var i = 0; i < 256; i++)
+        for (var i = 0; i < JobTracker.MaxUnmatchedEvents; i++)
         {
             _server.Executing(Guid.NewGuid().ToString(), "1");
         }
 
-        Assert.Equal(256, client.GetJobTracker().UnmatchedEvents);
+        Assert.Equal(JobTracker.MaxUnmatchedEvents, client.GetJobTracker().UnmatchedEvents);
         _server.Start(serverId);
         _server.Executing(serverId, "2");
         answer.SetResult();
         await rec.WaitFor<JobNodeStarted>();
 
-        // Its execution_cached was pushed out by 256 frames of other prompts; the frames that came after are kept.
+        // Its execution_cached was pushed out by the frames of other prompts; the frames that came after are kept.
         Assert.Collection(
             rec.Updates.Where(u => u is not JobProgress),
             u => Assert.IsType<JobQueued>(u),
             u => Assert.IsType<JobStarted>(u),
             u => Assert.Equal("2", Assert.IsType<JobNodeStarted>(u).NodeId));
         Assert.Equal(0, client.GetJobTracker().UnmatchedEvents);
+    }
+
+    [Fact]
+    public async Task Submit_OutputFramePushedOutOfTheHoldBeforeTheAnswer_ResultStillHasTheOutputFromHistory()
+    {
+        var serverId = Guid.NewGuid().ToString();
+        _server.AssignPromptId = _ => serverId;
+        _server.History = id => id == serverId ? JobTestServer.SuccessHistory(serverId, $$"""{"3": {{JobTestServer.ImageOutput("kept.png")}}}""") : null;
+        var answer = new TaskCompletionSource();
+        _server.HttpGate = answer.Task;
+        var client = _server.Client();
+        var rec = Recorder.Start(client.Run(JobTestServer.Basic.Output("saved", "3"), JobTestServer.NoValidation()));
+        await WaitUntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
+
+        _server.Start(serverId);
+        _server.Executing(serverId, "3");
+        _server.Executed(serverId, "3", JobTestServer.ImageOutput("kept.png"));
+        for (var i = 0; i < JobTracker.MaxUnmatchedEvents; i++)
+        {
+            _server.Executing(Guid.NewGuid().ToString(), "1");   // other clients' prompts push ours out of the hold
+        }
+
+        answer.SetResult();
+        await rec.WaitFor<JobQueued>();
+        _server.Finish(serverId);
+        await rec.Ended.WaitAsync(JobTestServer.Wait);
+
+        Assert.Null(rec.Error);
+        var result = Assert.IsType<JobCompleted>(rec.Updates[^1]).Result;
+        Assert.Equal("kept.png", Assert.Single(result["saved"].Images).FileName);
     }
 
     [Fact]
