@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 using ComfyUI.Reactive.Benchmarks.Decoding;
 using ComfyUI.Reactive.Benchmarks.Emulator;
 using ComfyUI.Reactive.Benchmarks.Jobs;
+using ComfyUI.Reactive.Benchmarks.Soak;
 
 // dotnet run -c Release --project tests/ComfyUI.Reactive.Benchmarks -- <mode> [BenchmarkDotNet arguments]
 // One case per mode; arguments after the mode go to the mode (for BenchmarkDotNet modes: --filter, --job, ...).
@@ -23,6 +24,9 @@ switch (mode)
     case "jobs-memory":
         return await JobMemory.RunAsync(modeArgs);
 
+    case "soak":
+        return await FaultSoak.RunAsync(modeArgs);
+
     default:
         Console.Error.WriteLine("Usage: dotnet run -c Release --project tests/ComfyUI.Reactive.Benchmarks -- <mode> [options]");
         Console.Error.WriteLine("Modes:");
@@ -30,5 +34,6 @@ switch (mode)
         Console.Error.WriteLine("  emulator emulator throughput over loopback, raw HttpClient + ClientWebSocket [--clients 4] [--inflight 64] [--warmup 3] [--seconds 10] [--prompts 20000] [--history 10000]");
         Console.Error.WriteLine("  jobs     SDK overhead per job vs the raw protocol on the emulator, sequential and concurrent [--sequential 500] [--warmup 100] [--concurrent 3000] [--inflight 64]");
         Console.Error.WriteLine("  jobs-memory  retained memory per in-flight tracked job, and after 100,000 completed jobs [--inflight 10000] [--churn 100000]");
+        Console.Error.WriteLine("  soak     fault soak: 3 emulators, 1,000 jobs through one ComfyPool, a random fault every few seconds [--jobs 1000] [--servers 3] [--seed N] [--min-job-ms 20] [--max-job-ms 100] [--min-gap-ms 1500] [--max-gap-ms 3500] [--deadline-s 180] [--max-attempts N]");
         return 2;
 }
