@@ -539,6 +539,13 @@ internal sealed class PoolScheduler : IDisposable
             case NackResult.Requeued:
                 state.Item = item!;
                 state.ReadyAt = _clock.Now;
+                if (_options.RetryDelay > TimeSpan.Zero)
+                {
+                    // Servers that failed it may take it again only after the delay (see Filter.MayTake): wake up then.
+                    state.RetryAt = _clock.Now + _options.RetryDelay;
+                    _clock.Schedule(_options.RetryDelay, Pump);
+                }
+
                 if (NoCapableServerLocked(item!.Requirements) is { } reasons)
                 {
                     _queue.Remove(item.Id);
@@ -657,10 +664,12 @@ internal sealed class PoolScheduler : IDisposable
                 return true;
             }
 
-            // Excluded here: only if no other server in rotation can run it and has not failed it.
+            // Excluded here: only if no other server in rotation can run it and has not failed it, and not straight
+            // away (a server answering 503 for a moment would otherwise use up every attempt within milliseconds).
             return !owner._servers.Values.Any(other =>
-                !ReferenceEquals(other, slot) && InRotation(other) && !item.ExcludedServers.Contains(other.Id) &&
-                MatchLocked(other, item.Requirements).CanRun);
+                    !ReferenceEquals(other, slot) && InRotation(other) && !item.ExcludedServers.Contains(other.Id) &&
+                    MatchLocked(other, item.Requirements).CanRun) &&
+                !(owner._items.TryGetValue(item.Id, out var state) && owner._clock.Now < state.RetryAt);
         }
 
         public int CapableServerCount(WorkflowRequirements requirements)
@@ -721,6 +730,9 @@ internal sealed class PoolScheduler : IDisposable
         public TimeSpan Run { get; set; }
 
         public Exception? LastError { get; set; }
+
+        /// <summary>When a server that failed it may take it again.</summary>
+        public DateTimeOffset RetryAt { get; set; }
     }
 
     private sealed class Attempt(ItemState item, Slot server, PoolWorkItem snapshot, DateTimeOffset startedAt)
