@@ -328,6 +328,10 @@ internal sealed class JobTracker : IDisposable
             Interlocked.Increment(ref _connectionEpoch);
             _running = null;
             _heldReplay = null;
+            foreach (var job in _jobs.Values)
+            {
+                job.MarkFramesMissed();
+            }
         }
     }
 

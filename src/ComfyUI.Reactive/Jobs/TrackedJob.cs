@@ -39,6 +39,7 @@ internal sealed class TrackedJob : IDisposable
     private long _lastEventTicks;
     private long _lastReconcileTicks;
     private int _missingStrikes;
+    private int _framesMissed;
     private int? _position;
     private IReadOnlyDictionary<string, NodeValidationError> _nodeErrors = JobQueued.NoErrors;
     private string? _currentNode;
@@ -493,9 +494,10 @@ internal sealed class TrackedJob : IDisposable
         // Reaching here means success: errors and interrupts already ended the job, and servers older than mid-2024
         // send no execution_success at all.
         _phase = JobPhase.Finishing;
-        if (_outputs is not null && _outputs.Values.Any(o => o is null))
+        if (Volatile.Read(ref _framesMissed) != 0 || (_outputs is not null && _outputs.Values.Any(o => o is null)))
         {
-            // Cached nodes without their UI in the frame: the history (written before this frame) has them.
+            // Cached nodes without their UI in the frame, or `executed` frames sent while the socket was down: the
+            // history (written before this frame) has them.
             _tracker.CompleteFromHistoryLater(this);
             return;
         }
@@ -533,6 +535,10 @@ internal sealed class TrackedJob : IDisposable
             }
         }
     }
+
+    /// <summary>The socket dropped while this job was in flight: frames of its run may be gone, so its result is read
+    /// from the history when it finishes.</summary>
+    public void MarkFramesMissed() => Volatile.Write(ref _framesMissed, 1);
 
     /// <summary>Neither the queue nor the history knows the prompt. Returns the strike count.</summary>
     public int OnMissing() => Interlocked.Increment(ref _missingStrikes);

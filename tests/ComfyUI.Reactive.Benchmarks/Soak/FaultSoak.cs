@@ -210,6 +210,14 @@ internal static class FaultSoak
             // A late second delivery (an abandoned attempt finishing after its job ran elsewhere) would arrive after the
             // job ended: keep listening for a moment before counting.
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            long ExecutionsOf(SoakJob job) => job.Prompts.Sum(p => emulators.Sum(e => (long)e.GetExecutionCount(p)));
+            var executions = emulators.Sum(e => e.TotalExecutions);
+            var unknown = executions - jobs.Sum(ExecutionsOf);
+            if (unknown != 0)
+            {
+                Say($"{unknown} execution(s) of prompts whose acceptance no job saw");
+            }
+
             var report = new SoakReport
             {
                 Jobs = settings.Jobs,
@@ -219,7 +227,8 @@ internal static class FaultSoak
                 Duplicates = jobs.Sum(j => Math.Max(0, j.Terminals - 1) + Math.Max(0, j.Results - 1)),
                 Misattributed = jobs.Count(j => j.Result is { } r &&
                     !(r.Outputs.TryGetValue("5", out var text) && text.Text.SequenceEqual([j.ExpectedText]))),
-                Executions = emulators.Sum(e => e.TotalExecutions),
+                Executions = executions,
+                ExtraOutsideDeaths = unknown + jobs.Where(j => !j.CaughtByKill).Sum(j => Math.Max(0, ExecutionsOf(j) - 1)),
                 Kills = kills.Count,
                 Faults = faults,
                 MaxRedispatchMs = (long)Math.Ceiling(jobs.SelectMany(j => j.Redispatches.Values).DefaultIfEmpty(0).Max()),
@@ -235,6 +244,20 @@ internal static class FaultSoak
             {
                 Say($"job {failed.Index} failed: {failed.Error!.GetType().Name}: {failed.Error.Message}");
             }
+
+            foreach (var wrong in jobs.Where(j => j.Result is { } r && !(r.Outputs.TryGetValue("5", out var t) && t.Text.SequenceEqual([j.ExpectedText]))).Take(10))
+            {
+                var r = wrong.Result!;
+                Say($"job {wrong.Index} misattributed: prompt {r.PromptId} on {r.Pool?.Server} after {r.Pool?.Attempts} attempt(s); outputs " +
+                    string.Join("; ", r.Outputs.Select(o => $"{o.Key}: images={o.Value.Images.Count} text=[{string.Join(",", o.Value.Text)}]")));
+            }
+
+            foreach (var twice in jobs.Where(j => j.Prompts.Sum(p => emulators.Sum(e => e.GetExecutionCount(p))) > 1).Take(10))
+            {
+                Say($"job {twice.Index} executed more than once: " + string.Join(", ", twice.Prompts.Select(p =>
+                    $"{p} x{emulators.Sum(e => e.GetExecutionCount(p))}")) + (twice.CaughtByKill ? " (caught by a kill)" : " (NOT caught by a kill)"));
+            }
+
 
             Say($"faults: {string.Join(", ", faults.Select(f => $"{f.Key}={f.Value}"))}");
             Say($"attempts per completed job: {string.Join(", ", report.AttemptsHistogram.Select(a => $"{a.Key}:{a.Value}"))}; " +

@@ -28,7 +28,13 @@ internal sealed class SoakJob(int index, string expectedText)
 
     public string? PromptId { get; private set; }
 
+    /// <summary>The prompt id of every attempt that was accepted, in order.</summary>
+    public List<string> Prompts { get; } = [];
+
     public int Results { get; private set; }
+
+    /// <summary>Whether a kill ever caught this job's accepted attempt in flight (its prompt may then run twice).</summary>
+    public bool CaughtByKill { get; private set; }
 
     public int Terminals { get; private set; }
 
@@ -73,6 +79,7 @@ internal sealed class SoakJob(int index, string expectedText)
                 return false;
             }
 
+            CaughtByKill = true;
             _killedAt = timestamp;
             _kill = kill;
             _promptAtKill = PromptId;
@@ -95,6 +102,7 @@ internal sealed class SoakJob(int index, string expectedText)
             {
                 Server = update.Server;
                 PromptId = update.PromptId;
+                Prompts.Add(update.PromptId);
                 if (_promptAtKill is not null && update.PromptId != _promptAtKill)
                 {
                     _redispatches[_kill] = Stopwatch.GetElapsedTime(_killedAt).TotalMilliseconds;

@@ -17,11 +17,16 @@ internal sealed record SoakReport
     /// <summary>Terminal notifications beyond the first, summed over jobs (a second result, a result and an error, ...).</summary>
     public required int Duplicates { get; init; }
 
-    /// <summary>Results whose output text is not the job's own (a result taken from another job's prompt).</summary>
+    /// <summary>Results whose text output is missing or not the job's own (an incomplete result, or one taken from another
+    /// job's prompt).</summary>
     public required int Misattributed { get; init; }
 
     /// <summary>Prompt executions the servers started (emulator counters, restarts included).</summary>
     public required long Executions { get; init; }
+
+    /// <summary>Extra executions not explained by a server death: a job executed more than once although no kill caught
+    /// it in flight, or a prompt no job saw accepted. Must be 0.</summary>
+    public required long ExtraOutsideDeaths { get; init; }
 
     /// <summary>Server kills (each a server death).</summary>
     public required int Kills { get; init; }
@@ -49,8 +54,11 @@ internal sealed record SoakReport
     /// <summary>At most one extra execution per server death (only a prompt running on a killed server runs twice).</summary>
     public bool AtMostOneExtraPerDeath => ExtraExecutions <= Kills;
 
-    /// <summary>Every job completed, none failed, no job delivered twice, every result its own.</summary>
-    public bool Passed => Completed == Jobs && Failed == 0 && Duplicates == 0 && Misattributed == 0 && AtMostOneExtraPerDeath;
+    /// <summary>Every job completed, none failed, no job delivered twice, every result its own and complete, and every
+    /// extra execution explained by a server death. (<see cref="AtMostOneExtraPerDeath"/> is printed, not required: a
+    /// kill that lands just after a prompt finished, before its result reached the client, loses that result with the
+    /// server's history, and the prompt that had just started there runs again too; see docs/reliability.md.)</summary>
+    public bool Passed => Completed == Jobs && Failed == 0 && Duplicates == 0 && Misattributed == 0 && ExtraOutsideDeaths == 0;
 
     /// <summary>The line the issue asks for, printed last.</summary>
     public string LastLine => string.Create(
@@ -60,5 +68,5 @@ internal sealed record SoakReport
     /// <summary>The checks beyond the last line.</summary>
     public string DeathLine => string.Create(
         CultureInfo.InvariantCulture,
-        $"server_deaths={Kills} extra_executions={ExtraExecutions} at_most_one_extra_execution_per_death={(AtMostOneExtraPerDeath ? "yes" : "no")} misattributed={Misattributed} unfinished={Unfinished}");
+        $"server_deaths={Kills} extra_executions={ExtraExecutions} extra_outside_deaths={ExtraOutsideDeaths} at_most_one_extra_execution_per_death={(AtMostOneExtraPerDeath ? "yes" : "no")} misattributed={Misattributed} unfinished={Unfinished}");
 }
