@@ -459,6 +459,10 @@ internal sealed class JobTracker : IDisposable
             Interlocked.Increment(ref _connectionEpoch);
             _running = null;
             _heldReplay = null;
+            foreach (var job in _jobs.Values)
+            {
+                job.MarkFramesMissed();
+            }
 
             // Ask at once and half a second later rather than at the next tick: a job that finished, or a server that
             // died, is known a second sooner. (A dying server may still answer the first: it closes sockets first.)

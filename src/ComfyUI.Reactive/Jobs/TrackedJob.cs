@@ -40,6 +40,7 @@ internal sealed class TrackedJob : IDisposable
     private long _lastEventTicks;
     private long _lastReconcileTicks;
     private int _missingStrikes;
+    private int _framesMissed;
     private int? _position;
     private IReadOnlyDictionary<string, NodeValidationError> _nodeErrors = JobQueued.NoErrors;
     private string? _currentNode;
@@ -524,10 +525,11 @@ internal sealed class TrackedJob : IDisposable
         // Reaching here means success: errors and interrupts already ended the job, and servers older than mid-2024
         // send no execution_success at all.
         _phase = JobPhase.Finishing;
-        if (_rekeyed || (_outputs is not null && _outputs.Values.Any(o => o is null)))
+        if (_rekeyed || Volatile.Read(ref _framesMissed) != 0 || (_outputs is not null && _outputs.Values.Any(o => o is null)))
         {
-            // Cached nodes without their UI in the frame: the history (written before this frame) has them. A job whose
-            // server chose its id may have lost early frames from the bounded hold of unmatched events: same remedy.
+            // Cached nodes without their UI in the frame, `executed` frames sent while the socket was down, or early
+            // frames pushed out of the bounded hold of a job whose server chose its id: the history (written before
+            // this frame) has them.
             _tracker.CompleteFromHistoryLater(this);
             return;
         }
@@ -565,6 +567,10 @@ internal sealed class TrackedJob : IDisposable
             }
         }
     }
+
+    /// <summary>The socket dropped while this job was in flight: frames of its run may be gone, so its result is read
+    /// from the history when it finishes.</summary>
+    public void MarkFramesMissed() => Volatile.Write(ref _framesMissed, 1);
 
     /// <summary>Neither the queue nor the history knows the prompt. Returns the strike count.</summary>
     public int OnMissing() => Interlocked.Increment(ref _missingStrikes);

@@ -48,6 +48,29 @@ internal static class FailureClassifier
         };
     }
 
+    /// <summary>
+    /// Whether a server-fault failure says something about <b>this workflow</b> on that server, and so counts towards the
+    /// (server, workflow hash) cooldown. Failures of the whole server do not: the server could not be reached or lost
+    /// the prompt (<see cref="ComfyConnectionException"/>, <see cref="ComfyJobLostException"/>,
+    /// <see cref="HttpRequestException"/>), or it answered that it is unavailable or overloaded (502, 503, 504, 408,
+    /// 429). Health checks and failover handle those; counting them would bench a healthy server for every job of a
+    /// pipeline (the hash is structural: a service rendering one pipeline has one hash) after a single 503 burst or
+    /// restart — the fault soak found exactly that stall.
+    /// </summary>
+    /// <param name="exception">A failure classified as <see cref="FailureKind.Server"/>.</param>
+    /// <returns>True when it counts towards the cooldown.</returns>
+    public static bool CountsTowardsCooldown(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            ComfyConnectionException or HttpRequestException => false,
+            ComfyApiException api when api.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable
+                or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests => false,
+            _ => true,
+        };
+    }
+
     private static bool IsClientError(HttpStatusCode status) =>
         (int)status is >= 400 and < 500 &&
         status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);

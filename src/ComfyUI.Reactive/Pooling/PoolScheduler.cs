@@ -19,8 +19,9 @@ namespace ComfyUI.Reactive.Pooling;
 /// item, the one that last ran its checkpoint gets it (<see cref="CheckpointAffinity"/>).</para>
 /// <para><b>Outcomes.</b> Success acks the item. A workflow fault (<see cref="FailureClassifier"/>) fails it at once. A
 /// server fault nacks it: it waits again in its original place, avoiding the failed server while another capable server
-/// in rotation has not failed it, until <see cref="PoolWorkItem.MaxAttempts"/> attempts were used; the failure also counts
-/// towards that (server, workflow hash)'s cooldown. A server that dies (<see cref="ServerHealth.Dead"/>) or is removed has
+/// in rotation has not failed it, until <see cref="PoolWorkItem.MaxAttempts"/> attempts were used; a failure about the
+/// workflow on that server (not a connection failure or a 502/503/504/408/429, see
+/// <see cref="FailureClassifier.CountsTowardsCooldown"/>) also counts towards that (server, workflow hash)'s cooldown. A server that dies (<see cref="ServerHealth.Dead"/>) or is removed has
 /// its attempts abandoned (the seam's subscription is disposed) and their items re-dispatched at once.</para>
 /// <para><b>Exactly one outcome per item.</b> Each attempt ends once: the first of its reports wins and later ones (a
 /// second report, a report after the attempt was abandoned or the item cancelled) are ignored. An item completes once.</para>
@@ -481,7 +482,11 @@ internal sealed class PoolScheduler : IDisposable
             else
             {
                 EndAttemptLocked(attempt, "server_fault");
-                _cooldowns.RecordFailure(server, hash);
+                if (FailureClassifier.CountsTowardsCooldown(outcome.Error!))
+                {
+                    _cooldowns.RecordFailure(server, hash);
+                }
+
                 RequeueLocked(state, server, outcome.Error!);
             }
         }
@@ -534,6 +539,13 @@ internal sealed class PoolScheduler : IDisposable
             case NackResult.Requeued:
                 state.Item = item!;
                 state.ReadyAt = _clock.Now;
+                if (_options.RetryDelay > TimeSpan.Zero)
+                {
+                    // Servers that failed it may take it again only after the delay (see Filter.MayTake): wake up then.
+                    state.RetryAt = _clock.Now + _options.RetryDelay;
+                    _clock.Schedule(_options.RetryDelay, Pump);
+                }
+
                 if (NoCapableServerLocked(item!.Requirements) is { } reasons)
                 {
                     _queue.Remove(item.Id);
@@ -652,10 +664,12 @@ internal sealed class PoolScheduler : IDisposable
                 return true;
             }
 
-            // Excluded here: only if no other server in rotation can run it and has not failed it.
+            // Excluded here: only if no other server in rotation can run it and has not failed it, and not straight
+            // away (a server answering 503 for a moment would otherwise use up every attempt within milliseconds).
             return !owner._servers.Values.Any(other =>
-                !ReferenceEquals(other, slot) && InRotation(other) && !item.ExcludedServers.Contains(other.Id) &&
-                MatchLocked(other, item.Requirements).CanRun);
+                    !ReferenceEquals(other, slot) && InRotation(other) && !item.ExcludedServers.Contains(other.Id) &&
+                    MatchLocked(other, item.Requirements).CanRun) &&
+                !(owner._items.TryGetValue(item.Id, out var state) && owner._clock.Now < state.RetryAt);
         }
 
         public int CapableServerCount(WorkflowRequirements requirements)
@@ -716,6 +730,9 @@ internal sealed class PoolScheduler : IDisposable
         public TimeSpan Run { get; set; }
 
         public Exception? LastError { get; set; }
+
+        /// <summary>When a server that failed it may take it again.</summary>
+        public DateTimeOffset RetryAt { get; set; }
     }
 
     private sealed class Attempt(ItemState item, Slot server, PoolWorkItem snapshot, DateTimeOffset startedAt)

@@ -15,6 +15,11 @@ internal sealed class PoolSchedulerOptions
     /// <summary>How long a (server, workflow hash) cooldown lasts. Default 1 minute.</summary>
     public TimeSpan CooldownPeriod { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a job that failed on every server in rotation waits before one of those servers may take it
+    /// again. A server it has not failed on takes it at once; this only stops a hot loop of attempts on the one server
+    /// left (a 503 burst would otherwise use up every attempt within milliseconds). Default 1 s; zero disables.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Recognises failures that are the workflow's own beyond <see cref="FailureClassifier"/>'s rules (the job
     /// layer adds node execution errors), or null.</summary>
     public Func<Exception, bool>? IsWorkflowFault { get; init; }
@@ -25,5 +30,6 @@ internal sealed class PoolSchedulerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(DefaultCapacity, 1, nameof(DefaultCapacity));
         ArgumentOutOfRangeException.ThrowIfNegative(CooldownThreshold, nameof(CooldownThreshold));
         ArgumentOutOfRangeException.ThrowIfLessThan(CooldownPeriod, TimeSpan.Zero, nameof(CooldownPeriod));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetryDelay, TimeSpan.Zero, nameof(RetryDelay));
     }
 }

@@ -125,10 +125,14 @@ internal sealed class JobRecording
             _waiters.Add((Matches, waiter));
         }
 
-        var first = await Task.WhenAny(waiter.Task, _ended.Task).WaitAsync(JobHarness.Wait);
-        if (first != waiter.Task)
+        await Task.WhenAny(waiter.Task, _ended.Task).WaitAsync(JobHarness.Wait);
+
+        // Both may be complete (the update, then the end right after it); their continuations run asynchronously, so
+        // WhenAny may report either: the update counts if it came.
+        if (!waiter.Task.IsCompleted)
         {
-            throw new InvalidOperationException($"The job ended before a {typeof(T).Name}: {Error}");
+            throw new InvalidOperationException(
+                $"The job ended before a {typeof(T).Name}: {Error?.ToString() ?? "completed"}; updates: {string.Join(", ", Updates.Select(u => $"{u.GetType().Name}@{u.Server}"))}");
         }
 
         return (T)await waiter.Task;

@@ -1,3 +1,5 @@
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
 using System.Text.Json.Nodes;
 using ComfyUI.Reactive.Jobs;
 using ComfyUI.Reactive.Tests.Transport;
@@ -130,6 +132,30 @@ public sealed class JobHardeningTests : IAsyncDisposable
         Assert.Null(rec.Error);
         Assert.Equal(1, rec.Terminals);
         Assert.Equal("h.png", Assert.Single(rec.Updates.OfType<JobCompleted>()).Result.Outputs["3"].Images[0].FileName);
+    }
+
+    [Fact]
+    public async Task Reconnect_OutputSentDuringTheOutageAndJobFinishesOnTheNewSocket_ResultHasItFromTheHistory()
+    {
+        // Found by the fault soak: a job running across a socket drop completed from the new socket's frames with only
+        // the outputs it had heard, missing the `executed` the server sent while the socket was down.
+        var client = _server.Client();
+        var rec = Recorder.Start(client.Run(JobTestServer.Basic, JobTestServer.NoValidation()));
+        var id = (await rec.WaitFor<JobQueued>()).PromptId;
+        _server.Start(id);
+        _server.Executing(id, "2");
+
+        _server.Queue = () => ([id], []);
+        _server.History = p => p == id ? JobTestServer.SuccessHistory(id, $$"""{"3": {{JobTestServer.ImageOutput("sent-while-down.png")}}}""") : null;
+        _server.Connector.Last!.ServerClose();          // node 3's `executed` goes out now, to nobody
+        _server.Scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
+        await client.Connection.FirstAsync(s => s == ConnectionState.Connected).ToTask().WaitAsync(JobTestServer.Wait);
+        _server.Finish(id);                             // the end arrives on the new socket
+        await rec.Ended;
+
+        Assert.Null(rec.Error);
+        var result = Assert.Single(rec.Updates.OfType<JobCompleted>()).Result;
+        Assert.Equal("sent-while-down.png", Assert.Single(result.Outputs["3"].Images).FileName);
     }
 
     [Fact]

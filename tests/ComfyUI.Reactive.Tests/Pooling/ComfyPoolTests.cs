@@ -90,6 +90,7 @@ public sealed class ComfyPoolTests : IAsyncDisposable
         first.Complete("p1");
         _attempts[1].Fail(new ComfyConnectionException("b closed"));
         _pool.SetHealth(a, ServerHealth.Healthy);
+        _clock.AdvanceBy(TimeSpan.FromSeconds(1).Ticks); // both servers failed it: the retry delay
         _attempts[2].Complete("p3");
         await job.EndedAsync();
 

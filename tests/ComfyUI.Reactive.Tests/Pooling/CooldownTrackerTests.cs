@@ -132,6 +132,29 @@ public sealed class CooldownTrackerTests
     public void Classify_DefaultRules(Exception exception, bool workflowsFault) =>
         Assert.Equal(workflowsFault ? FailureKind.Workflow : FailureKind.Server, FailureClassifier.Classify(exception));
 
+    public static TheoryData<Exception, bool> CountedForCooldown => new()
+    {
+        { Api(HttpStatusCode.InternalServerError), true },
+        { new ComfyTimeoutException("start", TimeSpan.FromSeconds(1), "late"), true },
+        { new TimeoutException(), true },
+        { new ComfyInterruptedException("interrupted"), true },
+        { new ComfyAuthenticationException("nope", HttpStatusCode.Unauthorized, "GET", null, null), true },
+        { new InvalidOperationException("unknown"), true },
+        { new ComfyConnectionException("refused"), false },
+        { new ComfyJobLostException("p", "http://gpu"), false },
+        { new HttpRequestException("refused"), false },
+        { Api(HttpStatusCode.BadGateway), false },
+        { Api(HttpStatusCode.ServiceUnavailable), false },
+        { Api(HttpStatusCode.GatewayTimeout), false },
+        { Api(HttpStatusCode.RequestTimeout), false },
+        { Api(HttpStatusCode.TooManyRequests), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(CountedForCooldown))]
+    public void CountsTowardsCooldown_OnlyFailuresAboutTheWorkflowOnThatServer(Exception exception, bool counts) =>
+        Assert.Equal(counts, FailureClassifier.CountsTowardsCooldown(exception));
+
     [Fact]
     public void Classify_ExtraWorkflowFault_Recognised()
     {

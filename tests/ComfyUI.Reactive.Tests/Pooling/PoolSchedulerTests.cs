@@ -13,6 +13,9 @@ public sealed class PoolSchedulerTests : IDisposable
 
     private static ComfyConnectionException Refused() => new("refused");
 
+    /// <summary>A server fault about the workflow on that server (it counts towards cooldowns; a refusal does not).</summary>
+    private static ComfyTimeoutException TimedOut() => new("inactivity", TimeSpan.FromSeconds(1), "hung");
+
     [Fact]
     public void Submit_NoServerCanRun_ThrowsAtOnceWithEachServersReason()
     {
@@ -240,12 +243,15 @@ public sealed class PoolSchedulerTests : IDisposable
     }
 
     [Fact]
-    public void ServerFault_OnlyServer_RetriedThere()
+    public void ServerFault_OnlyServer_RetriedThereAfterTheRetryDelay()
     {
         var a = _h.Add("a");
         var outcome = _h.Submit("x");
 
         _h.Running("x").Fail(Refused());
+        _h.Clock.AdvanceTo(Seconds(0.999));
+        Assert.Single(_h.Starts); // not in a hot loop on the one server that just failed it
+        _h.Clock.AdvanceTo(Seconds(1));
         _h.Running("x").Succeed();
 
         Assert.Equal([a, a], _h.Starts.Select(s => s.Server));
@@ -266,6 +272,8 @@ public sealed class PoolSchedulerTests : IDisposable
         };
 
         var outcome = _h.Submit("x", maxAttempts: 3);
+        Assert.Equal(2, _h.Starts.Count); // a, then b at once; the third waits for the retry delay
+        _h.Clock.AdvanceTo(Seconds(1));
 
         Assert.Equal(3, _h.Starts.Count);
         Assert.Equal([1, 2, 3], _h.Starts.Select(s => s.Number));
@@ -308,10 +316,10 @@ public sealed class PoolSchedulerTests : IDisposable
         using var h = new PoolSchedulerHarness(new PoolSchedulerOptions { CooldownThreshold = 2, CooldownPeriod = TimeSpan.FromSeconds(60) });
         var a = h.Add("a", capacity: 1);
         var x = h.Submit("x", hash: "bad", maxAttempts: 5);
-        h.Running("x").Fail(Refused()); // 1st failure: retried at once
-        Assert.Equal(2, h.Starts.Count);
+        h.Running("x").Fail(TimedOut()); // 1st failure: retried after the retry delay
         h.Clock.AdvanceTo(Seconds(1));
-        h.Running("x").Fail(Refused()); // 2nd: cooldown starts at 1 s
+        Assert.Equal(2, h.Starts.Count);
+        h.Running("x").Fail(TimedOut()); // 2nd: cooldown starts at 1 s
 
         var other = h.Submit("y", hash: "good");
         Assert.Equal("y", h.Starts[^1].ItemId); // other workflows still run there
@@ -341,6 +349,31 @@ public sealed class PoolSchedulerTests : IDisposable
     }
 
     [Fact]
+    public void Cooldown_ServerWideFailures_DoNotBenchTheServerForTheWorkflow()
+    {
+        // One pipeline (one structural hash) on one server: refusals, lost prompts and 503s are the server's trouble,
+        // not the workflow's; after any number of them the server still takes the pipeline as soon as it answers.
+        using var h = new PoolSchedulerHarness(new PoolSchedulerOptions { CooldownThreshold = 2, CooldownPeriod = TimeSpan.FromSeconds(60) });
+        h.Add("a", capacity: 1);
+        var x = h.Submit("x", hash: "h", maxAttempts: 10);
+        h.Running("x").Fail(Refused());
+        h.Clock.AdvanceTo(Seconds(1));
+        h.Running("x").Fail(new ComfyJobLostException("p", "http://a"));
+        h.Clock.AdvanceTo(Seconds(2));
+        h.Running("x").Fail(new ComfyApiException("unavailable", System.Net.HttpStatusCode.ServiceUnavailable, "POST", null, null));
+        h.Clock.AdvanceTo(Seconds(3));
+        h.Running("x").Fail(Refused());
+        h.Clock.AdvanceTo(Seconds(4));
+
+        var y = h.Submit("y", hash: "h");
+        h.Running("x").Succeed();
+
+        Assert.Equal(["x", "x", "x", "x", "x", "y"], h.StartedIds());
+        Assert.Equal(PoolItemStatus.Succeeded, Done(x).Status);
+        Assert.False(y.IsCompleted);
+    }
+
+    [Fact]
     public void Cooldown_OtherServerTakesTheHash()
     {
         using var h = new PoolSchedulerHarness(new PoolSchedulerOptions { CooldownThreshold = 1, CooldownPeriod = TimeSpan.FromSeconds(60) });
@@ -349,7 +382,7 @@ public sealed class PoolSchedulerTests : IDisposable
         h.Submit("busy-b", hash: "other");
         h.Submit("x");
         Assert.Equal(a, h.Running("busy-b").Server);
-        h.Running("x").Fail(Refused()); // b cools down for "h"
+        h.Running("x").Fail(TimedOut()); // b cools down for "h"
 
         h.Running("busy-b").Succeed();
 
@@ -392,6 +425,7 @@ public sealed class PoolSchedulerTests : IDisposable
         _h.Behaviour = _ => ++calls == 1 ? throw new InvalidOperationException("boom") : System.Reactive.Linq.Observable.Return(AttemptOutcome.Success);
 
         var outcome = _h.Submit("x");
+        _h.Clock.AdvanceTo(Seconds(1));
 
         Assert.Equal(PoolItemStatus.Succeeded, Done(outcome).Status);
         Assert.Equal(2, Done(outcome).Attempts);
