@@ -19,4 +19,7 @@ internal static partial class JobLog
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "The server at {Server} stopped (socket closed, connections refused): failing {Count} in-flight jobs as lost")]
     public static partial void ServerStopped(ILogger logger, string server, int count);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "Prompt {PromptId} keeps running: the server at {Server} is older than ComfyUI 0.3.56 (or its version is unknown) and would stop whatever runs instead of this prompt")]
+    public static partial void CannotInterrupt(ILogger logger, string promptId, string server);
 }

@@ -45,6 +45,7 @@ internal sealed class JobTracker : IDisposable
     private readonly SemaphoreSlim _historyReads = new(4, 4);
     private readonly List<Task> _cancellations = [];
     private readonly object _unmatchedGate = new();
+    private int _targetedInterrupt; // 0 not read yet, 1 honoured, 2 not honoured (see SupportsTargetedInterruptAsync)
     private readonly Queue<(long Ticks, ComfyEvent Event)> _unmatched = new();
     private readonly IDisposable _events;
     private readonly IDisposable _connection;
@@ -570,8 +571,7 @@ internal sealed class JobTracker : IDisposable
         {
             if (job.WasSeenRunning)
             {
-                JobLog.Cancelling(_logger, job.PromptId, "interrupt", reason);
-                await Api.InterruptAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+                await InterruptAsync(job, reason).ConfigureAwait(false);
                 return;
             }
 
@@ -583,14 +583,61 @@ internal sealed class JobTracker : IDisposable
             var queue = await Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
             if (queue.Running.Any(i => i.PromptId == job.PromptId))
             {
-                JobLog.Cancelling(_logger, job.PromptId, "interrupt", reason);
-                await Api.InterruptAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+                await InterruptAsync(job, reason).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
         {
             JobLog.CancelFailed(_logger, job.PromptId, ex.GetType().Name, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// Interrupts the job's running prompt by its id. ComfyUI honours <c>/interrupt {"prompt_id"}</c> only since 0.3.56
+    /// (2025-09-02); an older server ignores the id and stops whatever runs, which may be somebody else's prompt by the
+    /// time the request lands. So on such a server (or one whose version cannot be read) the prompt is left to finish:
+    /// never a global interrupt.
+    /// </summary>
+    private async Task InterruptAsync(TrackedJob job, string reason)
+    {
+        if (!await SupportsTargetedInterruptAsync().ConfigureAwait(false))
+        {
+            JobLog.CannotInterrupt(_logger, job.PromptId, _server);
+            return;
+        }
+
+        JobLog.Cancelling(_logger, job.PromptId, "interrupt", reason);
+        await Api.InterruptAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the server's version honours a prompt id on <c>/interrupt</c>; read once, a failed read is retried next time.</summary>
+    private async Task<bool> SupportsTargetedInterruptAsync()
+    {
+        var known = Volatile.Read(ref _targetedInterrupt);
+        if (known != 0)
+        {
+            return known == 1;
+        }
+
+        try
+        {
+            var stats = await Api.GetSystemStatsAsync(CancellationToken.None).ConfigureAwait(false);
+            var supported = HonoursTargetedInterrupt(stats.System?.ComfyUIVersion);
+            Volatile.Write(ref _targetedInterrupt, supported ? 1 : 2);
+            return supported;
+        }
+        catch (ComfyException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>ComfyUI 0.3.56 and later interrupt by prompt id; a missing or unreadable version counts as older.</summary>
+    internal static bool HonoursTargetedInterrupt(string? comfyUIVersion)
+    {
+        var text = comfyUIVersion?.Trim().TrimStart('v', 'V');
+        var end = text?.IndexOfAny(['-', '+', ' ']) ?? -1;
+        return Version.TryParse(end > 0 ? text![..end] : text, out var version) && version >= new Version(0, 3, 56);
     }
 
     /// <summary>

@@ -81,6 +81,9 @@ internal sealed class JobTestServer : IAsyncDisposable
     /// <summary>The id the POST answers with, given the client's (an old server ignores it); default: the client's.</summary>
     public Func<string, string> AssignPromptId { get; set; } = id => id;
 
+    /// <summary>The version <c>/system_stats</c> reports (targeted interrupts need 0.3.56 or later).</summary>
+    public string ComfyUIVersion { get; set; } = "0.3.64";
+
     /// <summary>What HttpClient throws when nothing listens on the port: the server process is gone.</summary>
     public static Exception Refused() =>
         new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (comfy.test:8188)", new SocketException((int)SocketError.ConnectionRefused));
@@ -202,6 +205,11 @@ internal sealed class JobTestServer : IAsyncDisposable
 
             static string Items(string[] ids) => string.Join(",", ids.Select((id, i) => $$"""[{{i}}, "{{id}}", {}, {"client_id": "client-1"}, ["3"]]"""));
             return Json($$"""{"queue_running": [{{Items(running)}}], "queue_pending": [{{Items(pending)}}]}""");
+        }
+
+        if (request.Method == HttpMethod.Get && path.EndsWith("/system_stats", StringComparison.Ordinal))
+        {
+            return Json($$"""{"system": {"comfyui_version": "{{ComfyUIVersion}}"}, "devices": []}""");
         }
 
         if (request.Method == HttpMethod.Get && path.Contains("/history/", StringComparison.Ordinal))
