@@ -2,7 +2,7 @@ namespace ComfyUI.Reactive;
 
 /// <summary>
 /// Something did not happen within its configured time. <see cref="Phase"/> says which limit fired
-/// (for example <c>request</c> for one HTTP call, or a job phase such as <c>start</c>, <c>inactivity</c>, <c>overall</c>).
+/// (<c>request</c> for one HTTP call, or a job phase: <c>start</c>, <c>inactivity</c>, <c>overall</c>).
 /// </summary>
 public class ComfyTimeoutException : ComfyException
 {
@@ -40,7 +40,7 @@ public class ComfyTimeoutException : ComfyException
         Limit = limit;
     }
 
-    /// <summary>Which limit fired: <c>request</c>, <c>connect</c>, <c>start</c>, <c>inactivity</c>, <c>overall</c>, ...</summary>
+    /// <summary>Which limit fired: <c>request</c> (one HTTP call), or a job phase: <c>start</c>, <c>inactivity</c>, <c>overall</c>.</summary>
     public string Phase { get; }
 
     /// <summary>The configured limit that was exceeded.</summary>
