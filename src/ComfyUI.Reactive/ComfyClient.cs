@@ -92,11 +92,13 @@ public sealed partial class ComfyClient : IAsyncDisposable
 
         Events = Observable.Defer(() =>
         {
-            if (Volatile.Read(ref _disposed) == 0)
+            // A disposed client's streams have completed; a late subscriber sees the same, not an exception.
+            if (Volatile.Read(ref _disposed) != 0)
             {
-                _socket.Start();
+                return Observable.Empty<ComfyEvent>();
             }
 
+            _socket.Start();
             return _isolatedEvents;
         });
     }

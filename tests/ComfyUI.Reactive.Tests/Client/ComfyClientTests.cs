@@ -171,6 +171,19 @@ public sealed class ComfyClientTests
     }
 
     [Fact]
+    public async Task Events_SubscribedAfterDispose_CompleteAtOnce()
+    {
+        var client = Create();
+        await client.DisposeAsync();
+        var notifications = new List<string>();
+
+        using var events = client.Progress.Subscribe(_ => notifications.Add("event"), e => notifications.Add("error " + e.GetType().Name), () => notifications.Add("completed"));
+
+        Assert.Equal(["completed"], notifications);
+        Assert.Empty(_connector.Attempts);
+    }
+
+    [Fact]
     public async Task ConnectAsync_SocketUp_Completes()
     {
         await using var client = Create();
