@@ -865,6 +865,11 @@ internal sealed class JobTracker : IDisposable
         JobLog.ServerStopped(_logger, _server, lost.Count);
         foreach (var job in lost)
         {
+            if (job.TryCompleteAfterServerDeath())
+            {
+                continue;
+            }
+
             var phase = job.WasSeenRunning ? "running" : "queued";
             job.Fail(new ComfyJobLostException(
                 job.PromptId,

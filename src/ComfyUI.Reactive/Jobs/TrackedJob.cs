@@ -30,6 +30,7 @@ internal sealed class TrackedJob : IDisposable
     private JobPhase _phase = JobPhase.Preparing;
     private bool _terminated;
     private bool _rekeyed;
+    private bool _successSeenWithEveryFrame;
     private volatile bool _posted;
     private int _acceptedFlag;
     private int _terminatedFlag;
@@ -288,6 +289,11 @@ internal sealed class TrackedJob : IDisposable
                 break;
             case ExecutingEvent:
                 OnPromptFinished();
+                break;
+            case ExecutionSuccessEvent:
+                // The server's word that every node ran; with every frame of the run seen, the outputs are complete
+                // even if the server dies before its final executing frame (see TryCompleteAfterServerDeath).
+                _successSeenWithEveryFrame = Volatile.Read(ref _framesMissed) == 0 && !_rekeyed;
                 break;
             case ProgressEvent progress:
                 OnProgress(progress);
@@ -596,6 +602,26 @@ internal sealed class TrackedJob : IDisposable
 
             CloseCurrentNode(_scheduler.Now.UtcTicks);
             Complete(entry.Outputs);
+        }
+    }
+
+    /// <summary>
+    /// The server died before the job's final <c>executing</c> frame. If its <c>execution_success</c> arrived with every
+    /// frame of the run before it, the prompt did finish and its outputs are known: completing beats running it again.
+    /// Not when a cached node's UI is only in the (now lost) history.
+    /// </summary>
+    public bool TryCompleteAfterServerDeath()
+    {
+        lock (_gate)
+        {
+            if (_terminated || !_successSeenWithEveryFrame || (_outputs is not null && _outputs.Values.Any(o => o is null)))
+            {
+                return false;
+            }
+
+            CloseCurrentNode(_scheduler.Now.UtcTicks);
+            Complete(null);
+            return true;
         }
     }
 

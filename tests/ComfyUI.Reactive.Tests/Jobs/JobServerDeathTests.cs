@@ -71,6 +71,46 @@ public sealed class JobServerDeathTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Outage_ServerDiesBetweenSuccessAndItsFinalFrame_JobCompletesWithItsOutputs()
+    {
+        var client = _server.Client();
+        var rec = Recorder.Start(client.Run(JobTestServer.Basic.Output("saved", "3"), JobTestServer.NoValidation()));
+        var id = (await rec.WaitFor<JobQueued>()).PromptId;
+        _server.Start(id);
+        _server.Executing(id, "3");
+        _server.Executed(id, "3", JobTestServer.ImageOutput("done.png"));
+        _server.Success(id);
+
+        // Killed before `executing null`: the history died with the process, but the socket saw the whole run.
+        Kill();
+        await AdvanceAsync(client, TimeSpan.FromSeconds(2));
+        await rec.Ended;
+
+        Assert.Null(rec.Error);
+        Assert.Equal("done.png", Assert.Single(Assert.IsType<JobCompleted>(rec.Updates[^1]).Result["saved"].Images).FileName);
+    }
+
+    [Fact]
+    public async Task Outage_SuccessArrivedOnlyAfterAnEarlierDrop_StillLost()
+    {
+        var client = _server.Client();
+        var rec = Recorder.Start(client.Run(JobTestServer.Basic.Output("saved", "3"), JobTestServer.NoValidation()));
+        var id = (await rec.WaitFor<JobQueued>()).PromptId;
+        _server.Start(id);
+        _server.Queue = () => ([id], []);
+
+        // A drop during the run may have cost the `executed` frame: success alone does not prove the outputs are known.
+        _server.Connector.Last!.ServerClose();
+        await AdvanceAsync(client, TimeSpan.FromSeconds(1));
+        _server.Success(id);
+        Kill();
+        await AdvanceAsync(client, TimeSpan.FromSeconds(3));
+        await rec.Ended;
+
+        Assert.IsType<ComfyJobLostException>(rec.Error);
+    }
+
+    [Fact]
     public async Task Outage_OneRefusalThenHttpAnswers_KeepsTheJob()
     {
         var client = _server.Client();
