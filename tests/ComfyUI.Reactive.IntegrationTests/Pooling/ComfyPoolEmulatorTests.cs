@@ -18,39 +18,21 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    private readonly List<ComfyEmulator> _emulators = [];
-    private readonly List<ComfyClient> _clients = [];
-    private readonly ComfyPool _pool = new(new ComfyPoolOptions
-    {
-        HealthCheckInterval = TimeSpan.FromSeconds(1),
-        HealthCheckTimeout = TimeSpan.FromSeconds(1),
-    });
+    private readonly PoolHarness _h = new();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _pool.DisposeAsync();
-        foreach (var client in _clients)
-        {
-            await client.DisposeAsync();
-        }
-
-        foreach (var emulator in _emulators)
-        {
-            await emulator.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _h.DisposeAsync();
 
     [Fact]
     public async Task Run_SixtyJobsOneOfThreeServersKilledAndRestarted_EveryJobCompletesExactlyOnce()
     {
-        var emulators = await StartAsync(3, new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(4), SamplerPreviews = false });
-        await AddAndWaitReadyAsync(emulators);
+        var emulators = await _h.StartManyAsync(3, new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(4), SamplerPreviews = false });
+        await _h.AddAndWaitReadyAsync(emulators);
         var wf = JobHarness.Load("txt2img_sd15");
         var completed = 0;
         var tenDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thirtyDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var jobs = Enumerable.Range(0, 60).Select(i => JobRecording.Start(_pool.Run(wf.Set("3.inputs.seed", i)))).ToList();
+        var jobs = Enumerable.Range(0, 60).Select(i => JobRecording.Start(_h.Pool.Run(wf.Set("3.inputs.seed", i)))).ToList();
         foreach (var job in jobs)
         {
             _ = job.Ended.ContinueWith(_ =>
@@ -94,12 +76,12 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Run_ServerKilledMidJob_RedispatchedWithinTwoSecondsAndOneResult()
     {
-        var emulators = await StartAsync(2, new ComfyEmulatorOptions
+        var emulators = await _h.StartManyAsync(2, new ComfyEmulatorOptions
         {
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(500) },
         });
-        var ids = await AddAndWaitReadyAsync(emulators);
-        var job = JobRecording.Start(_pool.Run(JobHarness.Load("slow_blur_chain")));
+        var ids = await _h.AddAndWaitReadyAsync(emulators);
+        var job = JobRecording.Start(_h.Pool.Run(JobHarness.Load("slow_blur_chain")));
 
         var started = await job.WaitForAsync<JobStarted>();
         var victim = started.Server!.Value;
@@ -123,12 +105,12 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Run_SocketDroppedButHttpAnswers_JobStaysAndCompletesOnItsServer()
     {
-        var emulators = await StartAsync(2, new ComfyEmulatorOptions
+        var emulators = await _h.StartManyAsync(2, new ComfyEmulatorOptions
         {
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(300) },
         });
-        var ids = await AddAndWaitReadyAsync(emulators);
-        var job = JobRecording.Start(_pool.Run(JobHarness.Load("slow_blur_chain")));
+        var ids = await _h.AddAndWaitReadyAsync(emulators);
+        var job = JobRecording.Start(_h.Pool.Run(JobHarness.Load("slow_blur_chain")));
 
         var started = await job.WaitForAsync<JobStarted>();
         emulators[ids.IndexOf(started.Server!.Value)].Faults.DropAllSockets();
@@ -144,15 +126,15 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Run_StartTimeoutOnBlockedServer_DeletedThereBeforeRunningElsewhere()
     {
-        var emulators = await StartAsync(2);
+        var emulators = await _h.StartManyAsync(2);
         emulators[0].Faults.PauseQueue();
-        var blocked = (await AddAndWaitReadyAsync([emulators[0]]))[0];
-        var job = JobRecording.Start(_pool.Run(
+        var blocked = (await _h.AddAndWaitReadyAsync([emulators[0]]))[0];
+        var job = JobRecording.Start(_h.Pool.Run(
             JobHarness.Load("basic_empty_invert_save"),
             new PoolJobOptions { Job = new JobOptions { StartTimeout = TimeSpan.FromSeconds(1) } }));
 
         var first = await job.WaitForAsync<JobQueued>(q => q.Server == blocked);
-        var free = (await AddAndWaitReadyAsync([emulators[1]]))[0];
+        var free = (await _h.AddAndWaitReadyAsync([emulators[1]]))[0];
         await job.EndedAsync();
 
         Assert.Null(job.Error);
@@ -164,7 +146,7 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
 
         // Unblocked, the old server must not run the first copy: a marker prompt after it runs, the first copy never does.
         emulators[0].Faults.ResumeQueue();
-        await using var direct = Client(emulators[0]);
+        await using var direct = _h.Client(emulators[0]);
         await direct.RunAsync(JobHarness.Load("text_preview_any")).WaitAsync(Bound);
         Assert.Equal(0, emulators[0].GetExecutionCount(first.PromptId));
         Assert.Equal(1, emulators[1].GetExecutionCount(job.Result.PromptId));
@@ -173,15 +155,15 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Run_ServersMissingANodeOrACheckpoint_NeverGetJobsThatNeedThem()
     {
-        var noBlur = await StartOneAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"], SamplerStepTime = TimeSpan.FromMilliseconds(1) });
-        var otherCheckpoint = await StartOneAsync(new ComfyEmulatorOptions { Checkpoints = ["other.safetensors"], SamplerStepTime = TimeSpan.FromMilliseconds(1) });
-        var full = await StartOneAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(1) });
-        var ids = await AddAndWaitReadyAsync([noBlur, otherCheckpoint, full]);
+        var noBlur = await _h.StartAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"], SamplerStepTime = TimeSpan.FromMilliseconds(1) });
+        var otherCheckpoint = await _h.StartAsync(new ComfyEmulatorOptions { Checkpoints = ["other.safetensors"], SamplerStepTime = TimeSpan.FromMilliseconds(1) });
+        var full = await _h.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(1) });
+        var ids = await _h.AddAndWaitReadyAsync([noBlur, otherCheckpoint, full]);
         var blur = JobHarness.Load("slow_blur_chain");
         var txt2img = JobHarness.Load("txt2img_sd15");
 
-        var blurJobs = Enumerable.Range(0, 8).Select(i => _pool.RunAsync(blur.Set("1.inputs.color", i))).ToList();
-        var checkpointJobs = Enumerable.Range(0, 8).Select(i => _pool.RunAsync(txt2img.Set("3.inputs.seed", i))).ToList();
+        var blurJobs = Enumerable.Range(0, 8).Select(i => _h.Pool.RunAsync(blur.Set("1.inputs.color", i))).ToList();
+        var checkpointJobs = Enumerable.Range(0, 8).Select(i => _h.Pool.RunAsync(txt2img.Set("3.inputs.seed", i))).ToList();
         var blurResults = await Task.WhenAll(blurJobs).WaitAsync(Bound);
         var checkpointResults = await Task.WhenAll(checkpointJobs).WaitAsync(Bound);
 
@@ -196,15 +178,15 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Run_ServerTurnsOutToLackTheNode_CapabilitiesReReadAndJobFailsOver()
     {
-        var lacking = await StartOneAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"] });
-        var full = await StartOneAsync(new ComfyEmulatorOptions());
-        var ids = await AddAndWaitReadyAsync([lacking, full]);
+        var lacking = await _h.StartAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"] });
+        var full = await _h.StartAsync(new ComfyEmulatorOptions());
+        var ids = await _h.AddAndWaitReadyAsync([lacking, full]);
 
         // Stale capabilities: the pool believes the lacking server has every node (as before an uninstall).
-        var believed = await ServerCapabilities.FetchAsync(_clients[1].Api, null, CancellationToken.None).WaitAsync(Bound);
-        Assert.True(_pool.Scheduler.SetCapabilities(ids[0], believed));
-        var first = await _pool.RunAsync(JobHarness.Load("slow_blur_chain")).WaitAsync(Bound);
-        var second = await _pool.RunAsync(JobHarness.Load("slow_blur_chain").Set("1.inputs.color", 1)).WaitAsync(Bound);
+        var believed = await ServerCapabilities.FetchAsync(_h.Clients[1].Api, null, CancellationToken.None).WaitAsync(Bound);
+        Assert.True(_h.Pool.Scheduler.SetCapabilities(ids[0], believed));
+        var first = await _h.Pool.RunAsync(JobHarness.Load("slow_blur_chain")).WaitAsync(Bound);
+        var second = await _h.Pool.RunAsync(JobHarness.Load("slow_blur_chain").Set("1.inputs.color", 1)).WaitAsync(Bound);
 
         Assert.Equal(ids[1], first.Pool!.Server);
         Assert.Equal(2, first.Pool.Attempts);
@@ -216,11 +198,11 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Run_NoServerCanRunIt_FailsAtOnceWithEachServersReason()
     {
-        var a = await StartOneAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"] });
-        var b = await StartOneAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"], Checkpoints = ["x.safetensors"] });
-        var ids = await AddAndWaitReadyAsync([a, b]);
+        var a = await _h.StartAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"] });
+        var b = await _h.StartAsync(new ComfyEmulatorOptions { ExcludedNodes = ["ImageBlur"], Checkpoints = ["x.safetensors"] });
+        var ids = await _h.AddAndWaitReadyAsync([a, b]);
 
-        var error = await Assert.ThrowsAsync<ComfyNoCapableServerException>(() => _pool.RunAsync(JobHarness.Load("slow_blur_chain")).WaitAsync(Bound));
+        var error = await Assert.ThrowsAsync<ComfyNoCapableServerException>(() => _h.Pool.RunAsync(JobHarness.Load("slow_blur_chain")).WaitAsync(Bound));
 
         Assert.Equal(ids.ToHashSet(), error.Reasons.Keys.ToHashSet());
         Assert.All(error.Reasons.Values, reason => Assert.Contains("ImageBlur", reason, StringComparison.Ordinal));
@@ -230,12 +212,12 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Subscription_DisposedWhileQueuedInPool_NeverSubmitted()
     {
-        var emulator = await StartOneAsync(new ComfyEmulatorOptions
+        var emulator = await _h.StartAsync(new ComfyEmulatorOptions
         {
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(100) },
         });
         await using var pool = new ComfyPool(new ComfyPoolOptions { ServerCapacity = 1 });
-        var id = pool.AddServer(Client(emulator));
+        var id = pool.AddServer(_h.Client(emulator));
         await pool.Servers.FirstAsync(s => s.Server == id && s.State == ServerState.Ready).ToTask().WaitAsync(Bound);
 
         var running = JobRecording.Start(pool.Run(JobHarness.Load("slow_blur_chain")));
@@ -254,14 +236,14 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Subscription_DisposedWhileRunning_InterruptsExactlyThatPrompt()
     {
-        var emulator = await StartOneAsync(new ComfyEmulatorOptions
+        var emulator = await _h.StartAsync(new ComfyEmulatorOptions
         {
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(200) },
         });
-        var id = (await AddAndWaitReadyAsync([emulator]))[0];
-        var job = JobRecording.Start(_pool.Run(JobHarness.Load("slow_blur_chain")));
+        var id = (await _h.AddAndWaitReadyAsync([emulator]))[0];
+        var job = JobRecording.Start(_h.Pool.Run(JobHarness.Load("slow_blur_chain")));
         var started = await job.WaitForAsync<JobStarted>();
-        var interrupted = _pool.Events
+        var interrupted = _h.Pool.Events
             .FirstAsync(e => e.Server == id && e.Event is ExecutionInterruptedEvent i && i.PromptId == started.PromptId)
             .ToTask();
 
@@ -275,63 +257,22 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDis
     [Fact]
     public async Task Servers_RemovedServer_ReportsRemovedAndItsJobsMoveToTheOthers()
     {
-        var emulators = await StartAsync(2, new ComfyEmulatorOptions
+        var emulators = await _h.StartManyAsync(2, new ComfyEmulatorOptions
         {
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(200) },
         });
-        var ids = await AddAndWaitReadyAsync(emulators);
-        var job = JobRecording.Start(_pool.Run(JobHarness.Load("slow_blur_chain")));
+        var ids = await _h.AddAndWaitReadyAsync(emulators);
+        var job = JobRecording.Start(_h.Pool.Run(JobHarness.Load("slow_blur_chain")));
         var started = await job.WaitForAsync<JobStarted>();
-        var removed = _pool.Servers.FirstAsync(s => s.Server == started.Server && s.State == ServerState.Removed).ToTask();
+        var removed = _h.Pool.Servers.FirstAsync(s => s.Server == started.Server && s.State == ServerState.Removed).ToTask();
 
-        Assert.True(await _pool.RemoveServerAsync(started.Server!.Value).WaitAsync(Bound));
+        Assert.True(await _h.Pool.RemoveServerAsync(started.Server!.Value).WaitAsync(Bound));
         await removed.WaitAsync(Bound);
         await job.EndedAsync();
 
         Assert.Null(job.Error);
         Assert.NotEqual(started.Server, job.Result!.Pool!.Server);
         Assert.Contains(job.Result.Pool.Server, ids);
-        Assert.False(await _pool.RemoveServerAsync(started.Server.Value));
-    }
-
-    private ComfyClient Client(ComfyEmulator emulator)
-    {
-        var client = new ComfyClient(new ComfyClientOptions
-        {
-            BaseAddress = emulator.BaseAddress,
-            ReconnectInitialDelay = TimeSpan.FromMilliseconds(50),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(250),
-        });
-        _clients.Add(client);
-        return client;
-    }
-
-    private async Task<ComfyEmulator> StartOneAsync(ComfyEmulatorOptions options)
-    {
-        var emulator = await ComfyEmulator.StartAsync(options);
-        _emulators.Add(emulator);
-        return emulator;
-    }
-
-    private async Task<List<ComfyEmulator>> StartAsync(int count, ComfyEmulatorOptions? options = null)
-    {
-        var started = new List<ComfyEmulator>();
-        for (var i = 0; i < count; i++)
-        {
-            started.Add(await StartOneAsync(options ?? new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(2) }));
-        }
-
-        return started;
-    }
-
-    private async Task<List<ServerId>> AddAndWaitReadyAsync(IReadOnlyList<ComfyEmulator> emulators)
-    {
-        var ids = emulators.Select(e => _pool.AddServer(Client(e))).ToList();
-        foreach (var id in ids)
-        {
-            await _pool.Servers.FirstAsync(s => s.Server == id && s.State == ServerState.Ready).ToTask().WaitAsync(Bound);
-        }
-
-        return ids;
+        Assert.False(await _h.Pool.RemoveServerAsync(started.Server.Value));
     }
 }

@@ -7,6 +7,7 @@ using ComfyUI.Reactive.Emulator;
 using ComfyUI.Reactive.Events;
 using ComfyUI.Reactive.IntegrationTests.Jobs;
 using ComfyUI.Reactive.Jobs;
+using ComfyUI.Reactive.IntegrationTests.Pooling;
 using ComfyUI.Reactive.Pooling;
 using Xunit.Abstractions;
 
@@ -23,49 +24,31 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    private readonly List<ComfyEmulator> _emulators = [];
-    private readonly List<ComfyClient> _clients = [];
-    private readonly ComfyPool _pool = new(new ComfyPoolOptions
-    {
-        HealthCheckInterval = TimeSpan.FromSeconds(1),
-        HealthCheckTimeout = TimeSpan.FromSeconds(1),
-    });
+    private readonly PoolHarness _h = new();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _pool.DisposeAsync();
-        foreach (var client in _clients)
-        {
-            await client.DisposeAsync();
-        }
-
-        foreach (var emulator in _emulators)
-        {
-            await emulator.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _h.DisposeAsync();
 
     [Fact]
     public async Task Pool_ServerRestartedFourTimes_DownWhileDownAndBackInRotationAfterEveryRestart()
     {
-        var emulator = await StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(2) });
-        var id = (await AddAndWaitReadyAsync([emulator]))[0];
-        var client = _clients[0];
+        var emulator = await _h.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(2) });
+        var id = (await _h.AddAndWaitReadyAsync([emulator]))[0];
+        var client = _h.Clients[0];
 
         for (var restart = 1; restart <= 4; restart++)
         {
             var down = client.Connection.FirstAsync(s => s != ConnectionState.Connected).ToTask();
-            var unhealthy = _pool.Servers.FirstAsync(s => s.Server == id && s.State == ServerState.Unhealthy).ToTask();
+            var unhealthy = _h.Pool.Servers.FirstAsync(s => s.Server == id && s.State == ServerState.Unhealthy).ToTask();
             await emulator.StopAsync();
             await down.WaitAsync(Bound);
             await unhealthy.WaitAsync(Bound);
 
             // While the server is down the truth is "not connected", and the pool sends it nothing.
             Assert.Equal(ConnectionState.Reconnecting, client.ConnectionState);
-            var waiting = _pool.RunAsync(JobHarness.Load("text_preview_any").Set("1.inputs.string_b", $"restart {restart}"));
+            var waiting = _h.Pool.RunAsync(JobHarness.Load("text_preview_any").Set("1.inputs.string_b", $"restart {restart}"));
             Assert.False(waiting.IsCompleted);
 
-            var ready = _pool.Servers.FirstAsync(s => s.Server == id && s.State == ServerState.Ready).ToTask();
+            var ready = _h.Pool.Servers.FirstAsync(s => s.Server == id && s.State == ServerState.Ready).ToTask();
             await emulator.RestartAsync();
             await ready.WaitAsync(Bound);
             var result = await waiting.WaitAsync(Bound);
@@ -79,12 +62,12 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
     [Fact]
     public async Task SocketOutage_JobFinishesDuringIt_CompletesWithinAboutOneAndAHalfSecondsOfTheServer()
     {
-        var emulator = await StartAsync(new ComfyEmulatorOptions
+        var emulator = await _h.StartAsync(new ComfyEmulatorOptions
         {
             SamplerStepTime = TimeSpan.FromMilliseconds(2),
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(250) },
         });
-        var client = Client(emulator);
+        var client = _h.Client(emulator);
         var job = JobRecording.Start(client.Run(JobHarness.Load("slow_blur_chain")));
         await job.WaitForAsync<JobNodeStarted>(n => n.ClassType == "ImageBlur");
 
@@ -115,12 +98,12 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
     [Fact]
     public async Task LateFramesOfAPreviousPrompt_NeverCompleteFailOrAdvanceTheRunningJob()
     {
-        var emulator = await StartAsync(new ComfyEmulatorOptions
+        var emulator = await _h.StartAsync(new ComfyEmulatorOptions
         {
             SamplerStepTime = TimeSpan.FromMilliseconds(2),
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(150) },
         });
-        var client = Client(emulator);
+        var client = _h.Client(emulator);
         var previous = JobRecording.Start(client.Run(JobHarness.Load("text_preview_any")));
         await previous.EndedAsync();
         var old = previous.PromptId!;
@@ -163,22 +146,22 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
     [Fact]
     public async Task Pool_StartTimeoutBehindAnotherClientsLongJob_DeletedOnTheOldServerBeforeItMoves()
     {
-        var busy = await StartAsync(new ComfyEmulatorOptions
+        var busy = await _h.StartAsync(new ComfyEmulatorOptions
         {
             SamplerStepTime = TimeSpan.FromMilliseconds(2),
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(800) },
         });
-        var free = await StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(2) });
+        var free = await _h.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(2) });
         await using var someoneElse = new ComfyClient(busy.BaseAddress);
         var longJob = JobRecording.Start(someoneElse.Run(JobHarness.Load("slow_blur_chain")));
         await longJob.WaitForAsync<JobStarted>();
 
-        var blocked = (await AddAndWaitReadyAsync([busy]))[0];
-        var job = JobRecording.Start(_pool.Run(
+        var blocked = (await _h.AddAndWaitReadyAsync([busy]))[0];
+        var job = JobRecording.Start(_h.Pool.Run(
             JobHarness.Load("basic_empty_invert_save"),
             new PoolJobOptions { Job = new JobOptions { StartTimeout = TimeSpan.FromSeconds(1) } }));
         var first = await job.WaitForAsync<JobQueued>(q => q.Server == blocked);
-        var freeId = (await AddAndWaitReadyAsync([free]))[0];
+        var freeId = (await _h.AddAndWaitReadyAsync([free]))[0];
 
         var moved = await job.WaitForAsync<JobQueued>(q => q.Server == freeId);
         using var http = new HttpClient { BaseAddress = busy.BaseAddress };
@@ -210,9 +193,9 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
             SamplerStepTime = TimeSpan.FromMilliseconds(2),
             NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(300) },
         };
-        var emulators = new[] { await StartAsync(options), await StartAsync(options) };
-        var ids = await AddAndWaitReadyAsync(emulators);
-        var job = JobRecording.Start(_pool.Run(JobHarness.Load("slow_blur_chain")));
+        var emulators = new[] { await _h.StartAsync(options), await _h.StartAsync(options) };
+        var ids = await _h.AddAndWaitReadyAsync(emulators);
+        var job = JobRecording.Start(_h.Pool.Run(JobHarness.Load("slow_blur_chain")));
         var started = await job.WaitForAsync<JobStarted>();
         var victimId = started.Server!.Value;
         var victim = emulators[ids.IndexOf(victimId)];
@@ -233,8 +216,8 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
         await job.EndedAsync();
 
         // The victim comes back and its client hears (or reads) the end of the abandoned prompt.
-        var victimClient = _clients[ids.IndexOf(victimId)];
-        var finishedLate = _pool.Events
+        var victimClient = _h.Clients[ids.IndexOf(victimId)];
+        var finishedLate = _h.Pool.Events
             .FirstAsync(e => e.Server == victimId && e.Event is ExecutingEvent { IsPromptFinished: true } x && x.PromptId == started.PromptId)
             .ToTask();
         var reconnected = victimClient.Connection.FirstAsync(s => s == ConnectionState.Connected).ToTask();
@@ -257,35 +240,5 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
         Assert.Equal(1, victim.GetExecutionCount(started.PromptId));
         Assert.Equal(1, survivor.GetExecutionCount(moved.PromptId));
         Assert.Equal(2, victim.TotalExecutions + survivor.TotalExecutions); // one extra execution for one "death"
-    }
-
-    private ComfyClient Client(ComfyEmulator emulator)
-    {
-        var client = new ComfyClient(new ComfyClientOptions
-        {
-            BaseAddress = emulator.BaseAddress,
-            ReconnectInitialDelay = TimeSpan.FromMilliseconds(50),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(250),
-        });
-        _clients.Add(client);
-        return client;
-    }
-
-    private async Task<ComfyEmulator> StartAsync(ComfyEmulatorOptions options)
-    {
-        var emulator = await ComfyEmulator.StartAsync(options);
-        _emulators.Add(emulator);
-        return emulator;
-    }
-
-    private async Task<List<ServerId>> AddAndWaitReadyAsync(IReadOnlyList<ComfyEmulator> emulators)
-    {
-        var ids = emulators.Select(e => _pool.AddServer(Client(e))).ToList();
-        foreach (var id in ids)
-        {
-            await _pool.Servers.FirstAsync(s => s.Server == id && s.State == ServerState.Ready).ToTask().WaitAsync(Bound);
-        }
-
-        return ids;
     }
 }
