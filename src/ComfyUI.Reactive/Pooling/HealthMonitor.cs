@@ -12,9 +12,11 @@ namespace ComfyUI.Reactive.Pooling;
 /// <remarks>
 /// <para><b>Rules.</b> A connected socket is evidence the server lives (it resets the failure count). While the socket is
 /// connected, <see cref="HealthMonitorOptions.FailureThreshold"/> consecutive failed probes make the server Unhealthy and
-/// one success makes it Healthy again. When the socket drops, a probe starts at once (superseding one in flight): if it
-/// fails the server is Dead — a socket that closes while HTTP to the same server fails means the process is gone — and if
-/// it succeeds the server is only Disconnected; a later failed probe while the socket is still down makes it Dead. While
+/// one success makes it Healthy again. When the socket drops, a probe starts at once (superseding one in flight): if its
+/// connection is <b>refused</b> the server is Dead — a socket that closes while nothing listens on the server's port any
+/// more means the process is gone — and otherwise it is only Disconnected; a later refused probe while the socket is
+/// still down makes it Dead. Only a refusal counts: a timeout or a 5xx while the socket is down is a slow or overloaded
+/// server whose prompts still run, and declaring it dead would run them twice. While
 /// the socket is down probes run every <see cref="HealthMonitorOptions.DisconnectedInterval"/> (1 s), so that transition is
 /// seen within about a second even when <see cref="HealthMonitorOptions.Interval"/> is long: a server shutting down may
 /// close its sockets while its HTTP side still answers for a moment.</para>
@@ -37,7 +39,7 @@ internal sealed class HealthMonitor : IDisposable
     private bool _everConnected;
     private bool _closed;
     private bool _disposed;
-    private bool _lastProbeFailed;
+    private bool _lastProbeRefused;
     private int _failures;
 
     /// <summary>Creates a monitor; nothing runs until <see cref="Start"/>.</summary>
@@ -126,7 +128,7 @@ internal sealed class HealthMonitor : IDisposable
                     _socketUp = true;
                     _everConnected = true;
                     _failures = 0;
-                    _lastProbeFailed = false;
+                    _lastProbeRefused = false;
                     break;
                 case ConnectionState.Closed:
                     _socketUp = false;
@@ -192,15 +194,16 @@ internal sealed class HealthMonitor : IDisposable
         task.ContinueWith(
             t =>
             {
-                _ = t.Exception; // observed: a failed probe is an answer, not an unobserved crash
-                ProbeEnded(run, t.Status == TaskStatus.RanToCompletion);
+                // Observed: a failed probe is an answer, not an unobserved crash.
+                var refused = t.Exception?.InnerExceptions.Any(e => e is ComfyConnectionException { IsConnectionRefused: true }) == true;
+                ProbeEnded(run, t.Status == TaskStatus.RanToCompletion, refused);
             },
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
 
-    private void ProbeEnded(ProbeRun run, bool succeeded)
+    private void ProbeEnded(ProbeRun run, bool succeeded, bool refused = false)
     {
         lock (_lock)
         {
@@ -213,12 +216,12 @@ internal sealed class HealthMonitor : IDisposable
             if (succeeded)
             {
                 _failures = 0;
-                _lastProbeFailed = false;
+                _lastProbeRefused = false;
             }
             else
             {
                 _failures++;
-                _lastProbeFailed = true;
+                _lastProbeRefused = refused;
             }
 
             Publish();
@@ -275,7 +278,7 @@ internal sealed class HealthMonitor : IDisposable
 
         if (!_socketUp)
         {
-            return _lastProbeFailed ? ServerHealth.Dead
+            return _lastProbeRefused ? ServerHealth.Dead
                 : _everConnected ? ServerHealth.Disconnected
                 : ServerHealth.Unknown;
         }

@@ -22,7 +22,12 @@ public sealed class HealthMonitorTests : IDisposable
         _connection.Dispose();
     }
 
-    private static Task Refused() => Task.FromException(new HttpRequestException("Connection refused"));
+    // What ComfyApi throws when nothing listens on the server's port.
+    private static Task Refused() => Task.FromException(new ComfyConnectionException(
+        "Could not reach the ComfyUI server at http://gpu-1:8188/: Connection refused",
+        new HttpRequestException("Connection refused", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused))));
+
+    private static Task Overloaded() => Task.FromException(new ComfyApiException("503 from GET /api/prompt"));
 
     private void Script(params Func<CancellationToken, Task>[] probes)
     {
@@ -159,6 +164,25 @@ public sealed class HealthMonitorTests : IDisposable
         Assert.Equal(ServerHealth.Dead, _monitor!.Current);
         Assert.Equal((Seconds(7), ServerHealth.Dead), _seen[^1]);
         Assert.Equal(2, Calls);
+    }
+
+    [Theory]
+    [InlineData("503")]
+    [InlineData("timeout")]
+    public void SocketDown_ProbeFailsWithoutARefusal_StaysDisconnectedNeverDead(string failure)
+    {
+        _connection.OnNext(ConnectionState.Connected);
+        Start(TimeSpan.FromSeconds(5));
+        _scheduler.AdvanceTo(Seconds(1));
+
+        // A slow or overloaded server whose socket dropped still runs its prompts: declaring it dead would run them twice.
+        Script(Enumerable.Repeat<Func<CancellationToken, Task>>(
+            failure == "503" ? _ => Overloaded() : _ => new TaskCompletionSource().Task, 20).ToArray());
+        _connection.OnNext(ConnectionState.Reconnecting);
+        _scheduler.AdvanceTo(Seconds(30));
+
+        Assert.Equal(ServerHealth.Disconnected, _monitor!.Current);
+        Assert.DoesNotContain(_seen, s => s.Health == ServerHealth.Dead);
     }
 
     [Fact]
