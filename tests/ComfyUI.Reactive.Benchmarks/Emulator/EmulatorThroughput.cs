@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using ComfyUI.Reactive.Benchmarks.RawProtocol;
 using ComfyUI.Reactive.Emulator;
 
 namespace ComfyUI.Reactive.Benchmarks.Emulator;
@@ -210,38 +211,14 @@ internal sealed class EmulatorThroughput
     private static byte[] Body(string promptId, string clientId, long n) => Encoding.UTF8.GetBytes(
         $$$$"""{"prompt": {"1": {"class_type": "StringConcatenate", "inputs": {"string_a": "prompt {{{{n}}}}", "string_b": "ComfyUI", "delimiter": " "}}, "2": {"class_type": "PreviewAny", "inputs": {"source": ["1", 0]}}}, "client_id": "{{{{clientId}}}}", "prompt_id": "{{{{promptId}}}}"}""");
 
-    private async Task ReadLoopAsync(ClientWebSocket socket)
+    private Task ReadLoopAsync(ClientWebSocket socket) => RawMessageReader.ReadAllAsync(socket, (type, message) =>
     {
-        var buffer = new byte[64 * 1024];
-        var length = 0;
-        while (true)
+        Interlocked.Increment(ref frames);
+        if (type == WebSocketMessageType.Text)
         {
-            if (length == buffer.Length)
-            {
-                Array.Resize(ref buffer, buffer.Length * 2);
-            }
-
-            var result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return;
-            }
-
-            length += result.Count;
-            if (!result.EndOfMessage)
-            {
-                continue;
-            }
-
-            Interlocked.Increment(ref frames);
-            if (result.MessageType == WebSocketMessageType.Text)
-            {
-                Handle(buffer.AsSpan(0, length));
-            }
-
-            length = 0;
+            Handle(message.Span);
         }
-    }
+    });
 
     /// <summary>Reads <c>type</c>, <c>data.node</c> (null or not) and <c>data.prompt_id</c> of a message.</summary>
     private void Handle(ReadOnlySpan<byte> json)

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using ComfyUI.Reactive.Benchmarks.RawProtocol;
 using ComfyUI.Reactive.Emulator;
 using ComfyUI.Reactive.Jobs;
 using ComfyUI.Reactive.Workflows;
@@ -271,37 +272,13 @@ internal sealed class JobOverhead
             _handler.Dispose();
         }
 
-        private async Task ReadLoopAsync()
+        private Task ReadLoopAsync() => RawMessageReader.ReadAllAsync(_socket, (type, message) =>
         {
-            var buffer = new byte[64 * 1024];
-            var length = 0;
-            while (true)
+            if (type == WebSocketMessageType.Text && FinishedPrompt(message) is { } id && _pending.TryRemove(id, out var done))
             {
-                if (length == buffer.Length)
-                {
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                }
-
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return;
-                }
-
-                length += result.Count;
-                if (!result.EndOfMessage)
-                {
-                    continue;
-                }
-
-                if (result.MessageType == WebSocketMessageType.Text && FinishedPrompt(buffer.AsMemory(0, length)) is { } id && _pending.TryRemove(id, out var done))
-                {
-                    done.TrySetResult();
-                }
-
-                length = 0;
+                done.TrySetResult();
             }
-        }
+        });
 
         /// <summary>The prompt id of an <c>executing {node: null}</c> message, else null.</summary>
         private static string? FinishedPrompt(ReadOnlyMemory<byte> json)
