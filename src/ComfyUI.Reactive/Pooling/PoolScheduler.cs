@@ -155,7 +155,7 @@ internal sealed class PoolScheduler : IDisposable
             slot.Health = health;
             if (health == ServerHealth.Dead)
             {
-                abandoned = AbandonLocked(slot, $"The server '{server}' went away during the attempt (socket closed and HTTP failing).");
+                abandoned = AbandonLocked(slot, $"The server '{server}' went away during the attempt (socket closed and HTTP connections refused).");
             }
 
             Stage(slot);

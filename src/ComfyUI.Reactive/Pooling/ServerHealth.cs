@@ -17,7 +17,7 @@ internal enum ServerHealth
     /// probe succeeds. Its running jobs are left to their own timeouts.</summary>
     Unhealthy = 3,
 
-    /// <summary>The socket is down and HTTP to the same server fails (or the client was closed): the server is gone and its
+    /// <summary>The socket is down and HTTP connections to the same server are refused (or the client was closed): the server is gone and its
     /// running prompts died with it. Its in-flight jobs must be re-dispatched now.</summary>
     Dead = 4,
 }
