@@ -45,4 +45,10 @@ public class ComfyTimeoutException : ComfyException
 
     /// <summary>The configured limit that was exceeded.</summary>
     public TimeSpan Limit { get; }
+
+    /// <summary>For the <c>start</c> phase: when the limit fired, the server was running another prompt (someone else's
+    /// work, or another job of this process), so the prompt was waiting its turn rather than stuck behind a stalled server.
+    /// A <see cref="Pooling.ComfyPool"/> does not count such an attempt as a server fault: it moves the job to a free server,
+    /// or queues it again for when this one can take it. False for the other phases.</summary>
+    public bool ServerBusy { get; init; }
 }

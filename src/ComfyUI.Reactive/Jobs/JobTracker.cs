@@ -657,9 +657,11 @@ internal sealed class JobTracker : IDisposable
 
     private async Task CheckStartTimeoutAsync(TrackedJob job, TimeSpan limit)
     {
+        var busy = false;
         try
         {
-            var verdict = await SettleStartAsync(job).ConfigureAwait(false);
+            var (verdict, busyNow) = await SettleStartAsync(job).ConfigureAwait(false);
+            busy = busyNow;
             if (verdict == StartVerdict.Pending)
             {
                 if (!job.IsQueued)
@@ -669,30 +671,32 @@ internal sealed class JobTracker : IDisposable
 
                 JobLog.Cancelling(_logger, job.PromptId, "delete", "it did not start within its start timeout");
                 await Api.DeleteFromQueueAsync([job.PromptId], CancellationToken.None).ConfigureAwait(false);
-                verdict = await SettleStartAsync(job).ConfigureAwait(false);
+                (verdict, _) = await SettleStartAsync(job).ConfigureAwait(false);
             }
 
             if (verdict != StartVerdict.Settled)
             {
                 // Gone from the queue (or, on a server that ignored the delete, still there: cancel it the usual way).
-                job.FailStartTimeout(limit, deleted: verdict == StartVerdict.Unknown);
+                job.FailStartTimeout(limit, deleted: verdict == StartVerdict.Unknown, busy);
             }
         }
         catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
         {
             // The server cannot be asked: fail as before; the usual cancellation tries the delete once more.
             JobLog.CancelFailed(_logger, job.PromptId, ex.GetType().Name, ex.Message);
-            job.FailStartTimeout(limit, deleted: false);
+            job.FailStartTimeout(limit, deleted: false, busy);
         }
     }
 
-    private async Task<StartVerdict> SettleStartAsync(TrackedJob job)
+    /// <summary>Where the prompt is, and whether another prompt was running (the server busy, not stalled).</summary>
+    private async Task<(StartVerdict Verdict, bool ServerBusy)> SettleStartAsync(TrackedJob job)
     {
         var epoch = ConfirmableEpoch();
         var queue = await Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
+        var busy = queue.Running.Any(i => i.PromptId != job.PromptId);
         if (job.IsTerminated)
         {
-            return StartVerdict.Settled;
+            return (StartVerdict.Settled, busy);
         }
 
         if (queue.Running.Any(i => i.PromptId == job.PromptId))
@@ -700,21 +704,21 @@ internal sealed class JobTracker : IDisposable
             // The socket missed its start (or it is on its way): the job is running, not late.
             job.OnSeenRunning();
             ConfirmRunning(job, epoch);
-            return StartVerdict.Settled;
+            return (StartVerdict.Settled, busy);
         }
 
         if (queue.Pending.Any(i => i.PromptId == job.PromptId))
         {
-            return StartVerdict.Pending;
+            return (StartVerdict.Pending, busy);
         }
 
         if (await Api.GetHistoryEntryAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false) is { } entry)
         {
             job.CompleteFromHistory(entry);
-            return StartVerdict.Settled;
+            return (StartVerdict.Settled, busy);
         }
 
-        return StartVerdict.Unknown;
+        return (StartVerdict.Unknown, busy);
     }
 
     private enum StartVerdict

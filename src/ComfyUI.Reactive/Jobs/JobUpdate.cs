@@ -78,6 +78,20 @@ public sealed record JobNodeOutput(string PromptId, JobOutput Output) : JobUpdat
 /// <param name="Text">The text.</param>
 public sealed record JobText(string PromptId, string NodeId, string Text) : JobUpdate(PromptId);
 
+/// <summary>
+/// An attempt of a <see cref="ComfyPool"/> job ended without the result: its server died or was removed, a timeout fired,
+/// the prompt was lost or rejected. <see cref="JobUpdate.Server"/> names the server. With <see cref="WillRetry"/> the job
+/// goes back to the pool's queue and its updates start again (<see cref="JobQueued"/> with a new prompt id); without,
+/// the job's error follows at once. A start timeout on a server busy with other work
+/// (<see cref="ComfyTimeoutException.ServerBusy"/>) is reported too, but is not counted: the next attempt has the same
+/// <see cref="Attempt"/> number.
+/// </summary>
+/// <param name="PromptId">The failed attempt's prompt id, or empty when it failed before the server accepted a prompt.</param>
+/// <param name="Attempt">The attempt's number, 1 for the first.</param>
+/// <param name="Reason">Why it ended (the same typed exception a job on one client would fail with).</param>
+/// <param name="WillRetry">Whether the pool runs the job again; false when this failure ends the job.</param>
+public sealed record JobAttemptFailed(string PromptId, int Attempt, Exception Reason, bool WillRetry) : JobUpdate(PromptId);
+
 /// <summary>The job finished successfully; the last update before the observable completes.</summary>
 /// <param name="PromptId">The job's prompt id.</param>
 /// <param name="Result">The outputs and timings.</param>

@@ -663,9 +663,11 @@ internal sealed class TrackedJob : IDisposable
     /// <summary>Fails the job with the start timeout once the server confirmed it never started.</summary>
     /// <param name="limit">The limit that passed.</param>
     /// <param name="deleted">The prompt was already deleted from the queue, so no further server call is needed.</param>
-    public void FailStartTimeout(TimeSpan limit, bool deleted)
+    /// <param name="serverBusy">The server's queue showed another prompt running (see <see cref="ComfyTimeoutException.ServerBusy"/>).</param>
+    public void FailStartTimeout(TimeSpan limit, bool deleted, bool serverBusy)
     {
-        var error = new ComfyTimeoutException("start", limit, StartTimeoutMessage(limit));
+        var message = StartTimeoutMessage(limit) + (serverBusy ? " The server was busy running another prompt." : string.Empty);
+        var error = new ComfyTimeoutException("start", limit, message) { ServerBusy = serverBusy };
         Terminate(o => o.OnError(error), deleted ? null : "the job timed out");
     }
 

@@ -3,10 +3,11 @@ namespace ComfyUI.Reactive.Pooling;
 /// <summary>How one attempt of a job on one server ended, as the attempt seam reports it to the scheduler.</summary>
 internal sealed record AttemptOutcome
 {
-    private AttemptOutcome(Exception? error, object? value = null)
+    private AttemptOutcome(Exception? error, object? value = null, string? promptId = null)
     {
         Error = error;
         Value = value;
+        PromptId = promptId;
     }
 
     /// <summary>The attempt produced the job's result.</summary>
@@ -15,6 +16,9 @@ internal sealed record AttemptOutcome
     /// <summary>What a successful attempt produced (the job layer's result), handed to the item's outcome
     /// (<see cref="PoolItemOutcome.Value"/>) only if this attempt is the one that completes the item; null otherwise.</summary>
     public object? Value { get; }
+
+    /// <summary>The prompt id the failed attempt had on its server, when it got that far; null otherwise.</summary>
+    public string? PromptId { get; }
 
     /// <summary>The failure, or null on success.</summary>
     public Exception? Error { get; }
@@ -29,6 +33,8 @@ internal sealed record AttemptOutcome
 
     /// <summary>The attempt failed; the scheduler classifies <paramref name="error"/> (<see cref="FailureClassifier"/>).</summary>
     /// <param name="error">The failure.</param>
+    /// <param name="promptId">The attempt's prompt id on the server, if it had one.</param>
     /// <returns>The outcome.</returns>
-    public static AttemptOutcome Failure(Exception error) => new(error ?? throw new ArgumentNullException(nameof(error)));
+    public static AttemptOutcome Failure(Exception error, string? promptId = null) =>
+        new(error ?? throw new ArgumentNullException(nameof(error)), null, promptId);
 }

@@ -47,6 +47,7 @@ public sealed class ComfyPool : IAsyncDisposable
     private readonly ConcurrentDictionary<string, PoolJobRun> _runs = new(StringComparer.Ordinal);
     private readonly Subject<PoolEvent> _events = new();
     private readonly object _eventsGate = new();
+    private readonly IDisposable _attemptFailures;
     private bool _eventsCompleted;
     private int _disposed;
 
@@ -76,6 +77,7 @@ public sealed class ComfyPool : IAsyncDisposable
                 CooldownPeriod = _options.CooldownPeriod,
                 IsWorkflowFault = static e => e is ComfyExecutionException,
             });
+        _attemptFailures = _scheduler.AttemptFailures.Subscribe(OnAttemptFailed);
     }
 
     /// <summary>
@@ -220,6 +222,7 @@ public sealed class ComfyPool : IAsyncDisposable
         }
 
         _scheduler.Dispose();
+        _attemptFailures.Dispose();
         foreach (var server in servers)
         {
             server.Dispose();
@@ -482,7 +485,7 @@ public sealed class ComfyPool : IAsyncDisposable
                             run.Forward(attempt, update with { Server = serverId });
                         }
                     },
-                    error => _ = ReportFailureAsync(server, item, run, error, observer, stop.Token),
+                    error => _ = ReportFailureAsync(server, item, run, attempt, error, observer, stop.Token),
                     () =>
                     {
                         if (result is null)
@@ -518,10 +521,8 @@ public sealed class ComfyPool : IAsyncDisposable
     /// server turns out to lack what the job needs, the failure is the server's (the job moves on), not the workflow's.
     /// </summary>
     private async Task ReportFailureAsync(
-        PoolServer server, PoolWorkItem item, PoolJobRun run, Exception error, IObserver<AttemptOutcome> observer, CancellationToken abandoned)
+        PoolServer server, PoolWorkItem item, PoolJobRun run, object attempt, Exception error, IObserver<AttemptOutcome> observer, CancellationToken abandoned)
     {
-        var errorType = error.GetType().Name;
-        PoolLog.AttemptFailed(_logger, item.Attempts, run.Id, server.Id, errorType, error.Message);
         var reported = error;
         if (server.Client is { } client)
         {
@@ -548,7 +549,28 @@ public sealed class ComfyPool : IAsyncDisposable
             }
         }
 
-        observer.OnError(reported);
+        observer.OnNext(AttemptOutcome.Failure(reported, run.PromptIdOf(attempt)));
+    }
+
+    /// <summary>Tells the job's subscriber (and the log) that an attempt ended without the result, and what happens next.</summary>
+    private void OnAttemptFailed(AttemptFailure failure)
+    {
+        if (!_runs.TryGetValue(failure.ItemId, out var run))
+        {
+            return;
+        }
+
+        var promptId = failure.PromptId ?? run.LastPromptId ?? string.Empty;
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var next = !failure.WillRetry ? "the job fails"
+                : FailureClassifier.IsBusyWait(failure.Error) ? "queued again without counting the attempt (the server was busy)"
+                : "queued again";
+            var errorType = failure.Error.GetType().Name;
+            PoolLog.AttemptFailed(_logger, failure.Attempt, run.Id, run.LabelsText, failure.Server, promptId, errorType, failure.Error.Message, next);
+        }
+
+        run.Notify(new JobAttemptFailed(promptId, failure.Attempt, failure.Error, failure.WillRetry) { Server = failure.Server });
     }
 
     private void OnOutcome(PoolJobRun run, PoolItemOutcome outcome)

@@ -83,7 +83,7 @@ internal sealed class CooldownTracker : IDisposable
             state.Failures = 0;
             state.Until = _scheduler.Now + Period;
             state.Timer?.Dispose();
-            state.Timer = _scheduler.Schedule(Period, () => End(key, state));
+            state.Timer = Deadline.Schedule(_scheduler, state.Until.Value, () => End(key, state));
             return true;
         }
     }

@@ -71,6 +71,18 @@ internal static class FailureClassifier
         };
     }
 
+    /// <summary>
+    /// Whether a failed attempt only waited: its prompt did not start within the start timeout because the server was
+    /// running another prompt (<see cref="ComfyTimeoutException.ServerBusy"/>), and was deleted from that server's queue.
+    /// That is neither the server's fault nor the workflow's: the attempt is not counted, the server is not avoided for
+    /// later attempts and no cooldown starts. A start timeout on a server that runs nothing (a paused or stuck queue) is
+    /// a server fault.
+    /// </summary>
+    /// <param name="exception">The attempt's failure.</param>
+    /// <returns>True when the attempt only waited on a busy server.</returns>
+    public static bool IsBusyWait(Exception exception) =>
+        exception is ComfyTimeoutException { Phase: "start", ServerBusy: true };
+
     private static bool IsClientError(HttpStatusCode status) =>
         (int)status is >= 400 and < 500 &&
         status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);

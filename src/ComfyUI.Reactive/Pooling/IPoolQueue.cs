@@ -52,6 +52,16 @@ public interface IPoolQueue
     /// <returns>What happened.</returns>
     NackResult Nack(string itemId, ServerId? failedOn, out PoolWorkItem? item);
 
+    /// <summary>
+    /// Returns a reserved item to pending in its original place <b>without counting the attempt</b>: the attempt waited
+    /// on a server that was busy with other work and says nothing about that server or the job
+    /// (<see cref="ComfyTimeoutException.ServerBusy"/>). <see cref="PoolWorkItem.Attempts"/> goes back by one and
+    /// <see cref="PoolWorkItem.ExcludedServers"/> is unchanged.
+    /// </summary>
+    /// <param name="itemId">The item id.</param>
+    /// <returns>The item as requeued, or null when it was not reserved.</returns>
+    PoolWorkItem? Release(string itemId);
+
     /// <summary>Removes an item whether pending or reserved (cancellation).</summary>
     /// <param name="itemId">The item id.</param>
     /// <returns>The removed item, or null when it was in neither state.</returns>

@@ -163,6 +163,23 @@ public sealed class InMemoryPoolQueue : IPoolQueue
     }
 
     /// <inheritdoc />
+    public PoolWorkItem? Release(string itemId)
+    {
+        ArgumentNullException.ThrowIfNull(itemId);
+        lock (_lock)
+        {
+            if (!_reserved.Remove(itemId, out var entry))
+            {
+                return null;
+            }
+
+            entry.Item = entry.Item with { Attempts = Math.Max(0, entry.Item.Attempts - 1) };
+            AddPending(entry);
+            return entry.Item;
+        }
+    }
+
+    /// <inheritdoc />
     public PoolWorkItem? Remove(string itemId)
     {
         ArgumentNullException.ThrowIfNull(itemId);

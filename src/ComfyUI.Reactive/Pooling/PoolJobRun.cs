@@ -18,6 +18,8 @@ internal sealed class PoolJobRun(string id, Workflow workflow, PoolJobOptions op
 {
     private readonly object _gate = new();
     private object? _attempt;
+    private object? _latest;
+    private string? _attemptPromptId;
     private bool _ended;
 
     public string Id { get; } = id;
@@ -25,6 +27,31 @@ internal sealed class PoolJobRun(string id, Workflow workflow, PoolJobOptions op
     public Workflow Workflow { get; } = workflow;
 
     public PoolJobOptions Options { get; } = options;
+
+    /// <summary>The caller's labels as <c>[key=value, ...]</c> (empty brackets when none), for log lines.</summary>
+    public string LabelsText { get; } =
+        "[" + string.Join(", ", (options.Labels ?? new Dictionary<string, string>()).Select(l => $"{l.Key}={l.Value}")) + "]";
+
+    /// <summary>The prompt id of the latest attempt that got one, or null.</summary>
+    public string? LastPromptId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _attemptPromptId;
+            }
+        }
+    }
+
+    /// <summary>The prompt id of <paramref name="attempt"/> if it is the latest attempt and got one, else null.</summary>
+    public string? PromptIdOf(object attempt)
+    {
+        lock (_gate)
+        {
+            return ReferenceEquals(_latest, attempt) ? _attemptPromptId : null;
+        }
+    }
 
     /// <summary>Makes <paramref name="attempt"/> the one whose updates reach the caller; false once the run ended.</summary>
     public bool BeginAttempt(object attempt)
@@ -37,6 +64,8 @@ internal sealed class PoolJobRun(string id, Workflow workflow, PoolJobOptions op
             }
 
             _attempt = attempt;
+            _latest = attempt;
+            _attemptPromptId = null;
             return true;
         }
     }
@@ -59,6 +88,19 @@ internal sealed class PoolJobRun(string id, Workflow workflow, PoolJobOptions op
         lock (_gate)
         {
             if (!_ended && ReferenceEquals(_attempt, attempt))
+            {
+                _attemptPromptId = update.PromptId;
+                observer.OnNext(update);
+            }
+        }
+    }
+
+    /// <summary>Delivers an update about the run as a whole (not of one attempt) unless it ended.</summary>
+    public void Notify(JobUpdate update)
+    {
+        lock (_gate)
+        {
+            if (!_ended)
             {
                 observer.OnNext(update);
             }

@@ -21,6 +21,7 @@ internal static partial class PoolLog
     [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Could not read the capabilities of server {Server}: {ExceptionType}: {Reason}")]
     public static partial void CapabilitiesFailed(ILogger logger, ServerId server, string exceptionType, string reason);
 
-    [LoggerMessage(EventId = 405, Level = LogLevel.Information, Message = "Attempt {Attempt} of job {JobId} on server {Server} failed: {ExceptionType}: {Reason}")]
-    public static partial void AttemptFailed(ILogger logger, int attempt, string jobId, ServerId server, string exceptionType, string reason);
+    [LoggerMessage(EventId = 405, Level = LogLevel.Information, Message = "Attempt {Attempt} of job {JobId} {Labels} on server {Server} (prompt {PromptId}) ended without a result, {Next}: {ExceptionType}: {Reason}")]
+    public static partial void AttemptFailed(
+        ILogger logger, int attempt, string jobId, string labels, ServerId server, string promptId, string exceptionType, string reason, string next);
 }

@@ -1,5 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
 
 namespace ComfyUI.Reactive.Pooling;
 
@@ -23,6 +25,15 @@ namespace ComfyUI.Reactive.Pooling;
 /// workflow on that server (not a connection failure or a 502/503/504/408/429, see
 /// <see cref="FailureClassifier.CountsTowardsCooldown"/>) also counts towards that (server, workflow hash)'s cooldown. A server that dies (<see cref="ServerHealth.Dead"/>) or is removed has
 /// its attempts abandoned (the seam's subscription is disposed) and their items re-dispatched at once.</para>
+/// <para><b>Waiting is not a fault.</b> An attempt whose prompt did not start because the server was busy with other
+/// work (<see cref="FailureClassifier.IsBusyWait"/>) goes back to the queue without counting (<see cref="IPoolQueue.Release"/>):
+/// another server that can take it now gets it at once, otherwise the same server takes it again straight away.</para>
+/// <para><b>A job always ends (liveness).</b> After every decision, each waiting item has something pending that will
+/// release it: a capable server with work in flight (its end decides again), a capable server out of rotation (its
+/// health or capabilities change decides again), a cooldown of a capable server (its end decides again), or the retry
+/// wake-up armed no later than the item's <c>RetryAt</c>. Deferred decisions run at or after their time whatever the
+/// timer precision (<see cref="Deadline"/>). <see cref="FindStrandedItems"/> checks this; the fuzz tests assert it after
+/// every step.</para>
 /// <para><b>Exactly one outcome per item.</b> Each attempt ends once: the first of its reports wins and later ones (a
 /// second report, a report after the attempt was abandoned or the item cancelled) are ignored. An item completes once.</para>
 /// <para><b>Threading.</b> Thread-safe. The attempt seam is called and subscribed outside the scheduler's lock, on the
@@ -41,7 +52,12 @@ internal sealed class PoolScheduler : IDisposable
     private readonly CooldownTracker _cooldowns;
     private readonly ServerStatusBoard _board = new();
     private readonly IDisposable _cooldownSubscription;
+    private readonly SerialDisposable _retryWake = new();
+    private readonly Subject<AttemptFailure> _attemptFailures = new();
     private List<(ServerStatus Status, long Version)> _outbox = [];
+    private List<Action> _notices = [];
+    private DateTimeOffset? _retryWakeDue;
+    private bool _passedOverBusy;
     private long _statusVersion;
     private long _assignments;
     private int _serverOrder;
@@ -79,6 +95,10 @@ internal sealed class PoolScheduler : IDisposable
 
     /// <summary>The pool's instruments.</summary>
     public PoolMetrics Metrics { get; }
+
+    /// <summary>Every attempt that ended without its item's result, in order per item, before that item's outcome
+    /// completes; published outside the scheduler's lock. Completes when the scheduler is disposed.</summary>
+    public IObservable<AttemptFailure> AttemptFailures => _attemptFailures.AsObservable();
 
     /// <summary>Adds a server. It enters rotation once it has capabilities and is <see cref="ServerHealth.Healthy"/>.</summary>
     /// <param name="server">The server id, unique in the pool.</param>
@@ -290,6 +310,9 @@ internal sealed class PoolScheduler : IDisposable
 
         Dispose(subscriptions);
         Flush();
+        _retryWake.Dispose();
+        _attemptFailures.OnCompleted();
+        _attemptFailures.Dispose();
         _cooldownSubscription.Dispose();
         _cooldowns.Dispose();
         _board.Dispose();
@@ -368,17 +391,32 @@ internal sealed class PoolScheduler : IDisposable
     {
         var starts = new List<Attempt>();
         var free = _servers.Values.Where(s => InRotation(s) && s.InFlight < s.Capacity).ToList();
+        var revisit = new List<Slot>();
         while (free.Count > 0)
         {
             free.Sort((a, b) => a.InFlight != b.InFlight ? a.InFlight.CompareTo(b.InFlight)
                 : a.LastAssignment != b.LastAssignment ? a.LastAssignment.CompareTo(b.LastAssignment)
                 : a.Order.CompareTo(b.Order));
             var asking = free[0];
+            _passedOverBusy = false;
             var item = _queue.Reserve(new Filter(this, asking));
             if (item is null)
             {
                 free.RemoveAt(0);
+                if (_passedOverBusy)
+                {
+                    // It left an item for a server that could start it now; if that server takes something else
+                    // instead, this one is asked again rather than idling beside the waiting item.
+                    revisit.Add(asking);
+                }
+
                 continue;
+            }
+
+            if (revisit.Count > 0)
+            {
+                free.AddRange(revisit.Where(s => s.InFlight < s.Capacity));
+                revisit.Clear();
             }
 
             if (!_items.TryGetValue(item.Id, out var state))
@@ -465,17 +503,23 @@ internal sealed class PoolScheduler : IDisposable
                 _cooldowns.RecordSuccess(server, hash);
                 CompleteLocked(state, PoolItemStatus.Succeeded, null, outcome.Value);
             }
+            else if (FailureClassifier.IsBusyWait(outcome.Error!))
+            {
+                EndAttemptLocked(attempt, "server_busy");
+                ReleaseLocked(state, server, attempt.Snapshot.Attempts, outcome.Error!, outcome.PromptId);
+            }
             else if (FailureClassifier.Classify(outcome.Error!, _options.IsWorkflowFault) == FailureKind.Workflow)
             {
                 EndAttemptLocked(attempt, "workflow_fault");
                 if (state.Item.RetryWorkflowFaults)
                 {
                     // Retried like a server fault, but it says nothing about the server: no cooldown.
-                    RequeueLocked(state, server, outcome.Error!);
+                    RequeueLocked(state, server, attempt.Snapshot.Attempts, outcome.Error!, outcome.PromptId);
                 }
                 else
                 {
                     _queue.Ack(state.Item.Id);
+                    NoticeFailureLocked(state, server, attempt.Snapshot.Attempts, outcome.Error!, willRetry: false, outcome.PromptId);
                     CompleteLocked(state, PoolItemStatus.Failed, outcome.Error);
                 }
             }
@@ -487,7 +531,7 @@ internal sealed class PoolScheduler : IDisposable
                     _cooldowns.RecordFailure(server, hash);
                 }
 
-                RequeueLocked(state, server, outcome.Error!);
+                RequeueLocked(state, server, attempt.Snapshot.Attempts, outcome.Error!, outcome.PromptId);
             }
         }
 
@@ -502,7 +546,7 @@ internal sealed class PoolScheduler : IDisposable
         foreach (var attempt in slot.Attempts.ToList())
         {
             EndAttemptLocked(attempt, "aborted");
-            RequeueLocked(attempt.Item, slot.Id, new ComfyConnectionException(reason));
+            RequeueLocked(attempt.Item, slot.Id, attempt.Snapshot.Attempts, new ComfyConnectionException(reason));
             subscriptions.Add(attempt.Subscription);
         }
 
@@ -531,7 +575,7 @@ internal sealed class PoolScheduler : IDisposable
         Stage(slot);
     }
 
-    private void RequeueLocked(ItemState state, ServerId failedOn, Exception error)
+    private void RequeueLocked(ItemState state, ServerId failedOn, int attemptNumber, Exception error, string? promptId = null)
     {
         state.LastError = error;
         switch (_queue.Nack(state.Item.Id, failedOn, out var item))
@@ -539,25 +583,116 @@ internal sealed class PoolScheduler : IDisposable
             case NackResult.Requeued:
                 state.Item = item!;
                 state.ReadyAt = _clock.Now;
+                state.BusyOn = null;
                 if (_options.RetryDelay > TimeSpan.Zero)
                 {
                     // Servers that failed it may take it again only after the delay (see Filter.MayTake): wake up then.
                     state.RetryAt = _clock.Now + _options.RetryDelay;
-                    _clock.Schedule(_options.RetryDelay, Pump);
+                    ArmRetryWakeLocked(state.RetryAt);
                 }
 
                 if (NoCapableServerLocked(item!.Requirements) is { } reasons)
                 {
                     _queue.Remove(item.Id);
+                    NoticeFailureLocked(state, failedOn, attemptNumber, error, willRetry: false, promptId);
                     CompleteLocked(state, PoolItemStatus.Failed, new ComfyNoCapableServerException(reasons));
+                    break;
                 }
 
+                NoticeFailureLocked(state, failedOn, attemptNumber, error, willRetry: true, promptId);
                 break;
             default:
                 // Dead-lettered after its last attempt (or already gone): the caller sees the last failure.
                 state.Item = item ?? state.Item;
+                NoticeFailureLocked(state, failedOn, attemptNumber, error, willRetry: false, promptId);
                 CompleteLocked(state, PoolItemStatus.Failed, error);
                 break;
+        }
+    }
+
+    /// <summary>Queues an item again after an attempt that only waited on a busy server: not counted, the server not
+    /// avoided for good, only passed over while another server can take the item now.</summary>
+    private void ReleaseLocked(ItemState state, ServerId busyOn, int attemptNumber, Exception error, string? promptId)
+    {
+        state.LastError = error;
+        if (_queue.Release(state.Item.Id) is not { } item)
+        {
+            CompleteLocked(state, PoolItemStatus.Failed, error);
+            return;
+        }
+
+        state.Item = item;
+        state.ReadyAt = _clock.Now;
+        state.BusyOn = busyOn;
+        NoticeFailureLocked(state, busyOn, attemptNumber, error, willRetry: true, promptId);
+    }
+
+    private void NoticeFailureLocked(ItemState state, ServerId server, int attemptNumber, Exception error, bool willRetry, string? promptId)
+    {
+        var failure = new AttemptFailure(state.Item.Id, server, attemptNumber, error, willRetry, promptId);
+        _notices.Add(() => _attemptFailures.OnNext(failure));
+    }
+
+    /// <summary>Makes sure a wake-up is due no later than <paramref name="due"/>; the earliest one wins.</summary>
+    private void ArmRetryWakeLocked(DateTimeOffset due)
+    {
+        if (_disposed || _retryWakeDue is { } armed && armed <= due)
+        {
+            return;
+        }
+
+        _retryWakeDue = due;
+        _retryWake.Disposable = Deadline.Schedule(_clock, due, OnRetryWake);
+    }
+
+    private void OnRetryWake()
+    {
+        lock (_lock)
+        {
+            _retryWakeDue = null;
+        }
+
+        Pump();
+        lock (_lock)
+        {
+            // Items that became takeable were decided just now; the next one still in its delay gets the next wake-up.
+            var now = _clock.Now;
+            var next = _items.Values.Where(s => s.Current is null && s.RetryAt > now).Select(s => (DateTimeOffset?)s.RetryAt).Min();
+            if (next is { } due)
+            {
+                ArmRetryWakeLocked(due);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The liveness invariant (see the remarks): the waiting items that nothing pending will ever release, each with the
+    /// state that strands it. Empty
+    /// unless the scheduler has a bug; call it when no decision is running (tests).
+    /// </summary>
+    internal List<string> FindStrandedItems()
+    {
+        lock (_lock)
+        {
+            var now = _clock.Now;
+            var stranded = new List<string>();
+            foreach (var state in _items.Values.Where(s => s.Current is null))
+            {
+                var item = state.Item;
+                var released = _servers.Values.Any(slot =>
+                    (slot.Capabilities is null || MatchLocked(slot, item.Requirements).CanRun) &&
+                    (!InRotation(slot) || slot.InFlight > 0 || _cooldowns.IsCoolingDown(slot.Id, item.WorkflowHash) ||
+                     (item.ExcludedServers.Contains(slot.Id) && _retryWakeDue <= state.RetryAt)));
+                if (!released)
+                {
+                    var servers = string.Join(", ", _servers.Values.Select(slot =>
+                        $"{slot.Id} {slot.Health} {slot.InFlight}/{slot.Capacity}{(_cooldowns.IsCoolingDown(slot.Id, item.WorkflowHash) ? " cooling" : "")}"));
+                    stranded.Add($"{item.Id} (excluded [{string.Join(", ", item.ExcludedServers)}], retry at {state.RetryAt:HH:mm:ss.fffffff}, " +
+                        $"busy on {state.BusyOn}, wake-up {_retryWakeDue:HH:mm:ss.fffffff}, now {now:HH:mm:ss.fffffff}; servers {servers})");
+                }
+            }
+
+            return stranded;
         }
     }
 
@@ -570,8 +705,9 @@ internal sealed class PoolScheduler : IDisposable
 
         var outcome = new PoolItemOutcome(state.Item.Id, status, state.Server, state.Item.Attempts, error, state.Wait, state.Run, value);
 
-        // RunContinuationsAsynchronously: the caller's continuation never runs under this lock.
-        state.Completion.TrySetResult(outcome);
+        // Outside the lock, after the attempt failures staged before it (RunContinuationsAsynchronously as well: the
+        // caller's continuation never runs on the deciding thread).
+        _notices.Add(() => state.Completion.TrySetResult(outcome));
     }
 
     /// <summary>Fails every waiting item no server can run any more (after a removal or a capability change).</summary>
@@ -632,20 +768,28 @@ internal sealed class PoolScheduler : IDisposable
     private void Flush()
     {
         List<(ServerStatus Status, long Version)> staged;
+        List<Action> notices;
         lock (_lock)
         {
-            if (_outbox.Count == 0)
+            if (_outbox.Count == 0 && _notices.Count == 0)
             {
                 return;
             }
 
             staged = _outbox;
             _outbox = [];
+            notices = _notices;
+            _notices = [];
         }
 
         foreach (var (status, version) in staged)
         {
             _board.Publish(status, version);
+        }
+
+        foreach (var notice in notices)
+        {
+            notice();
         }
     }
 
@@ -659,6 +803,13 @@ internal sealed class PoolScheduler : IDisposable
 
         public bool MayTake(PoolWorkItem item)
         {
+            if (owner._items.TryGetValue(item.Id, out var waiting) && waiting.BusyOn == slot.Id && AnotherServerTakesNow(item))
+            {
+                // It just waited here behind other work: a server that can start it now gets it first.
+                owner._passedOverBusy = true;
+                return false;
+            }
+
             if (!item.ExcludedServers.Contains(slot.Id))
             {
                 return true;
@@ -671,6 +822,14 @@ internal sealed class PoolScheduler : IDisposable
                     MatchLocked(other, item.Requirements).CanRun) &&
                 !(owner._items.TryGetValue(item.Id, out var state) && owner._clock.Now < state.RetryAt);
         }
+
+        /// <summary>Whether another server in rotation, with room, may take the item now without any preference of its
+        /// own holding it back (not busy for it, not excluded, not cooling down).</summary>
+        private bool AnotherServerTakesNow(PoolWorkItem item) =>
+            owner._servers.Values.Any(other =>
+                !ReferenceEquals(other, slot) && InRotation(other) && other.InFlight < other.Capacity &&
+                !item.ExcludedServers.Contains(other.Id) && MatchLocked(other, item.Requirements).CanRun &&
+                !owner._cooldowns.IsCoolingDown(other.Id, item.WorkflowHash));
 
         public int CapableServerCount(WorkflowRequirements requirements)
         {
@@ -733,6 +892,10 @@ internal sealed class PoolScheduler : IDisposable
 
         /// <summary>When a server that failed it may take it again.</summary>
         public DateTimeOffset RetryAt { get; set; }
+
+        /// <summary>The server its last attempt waited on behind other work (<see cref="FailureClassifier.IsBusyWait"/>),
+        /// passed over while another server can take it now; null after any other outcome.</summary>
+        public ServerId? BusyOn { get; set; }
     }
 
     private sealed class Attempt(ItemState item, Slot server, PoolWorkItem snapshot, DateTimeOffset startedAt)

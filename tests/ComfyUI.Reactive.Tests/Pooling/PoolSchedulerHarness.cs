@@ -1,3 +1,4 @@
+using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
@@ -11,11 +12,17 @@ namespace ComfyUI.Reactive.Tests.Pooling;
 /// <summary>A scheduler over the in-memory queue in virtual time, whose attempt seam records every start.</summary>
 internal sealed class PoolSchedulerHarness : IDisposable
 {
-    public PoolSchedulerHarness(PoolSchedulerOptions? options = null)
+    /// <param name="options">The scheduler's options; null for the defaults.</param>
+    /// <param name="timers">Wraps the virtual clock the scheduler sees (e.g. <see cref="SkewedTimerScheduler"/>); null: the clock itself.</param>
+    public PoolSchedulerHarness(PoolSchedulerOptions? options = null, Func<TestScheduler, IScheduler>? timers = null)
     {
-        Pool = new PoolScheduler(Queue, StartAttempt, Clock, options);
+        Pool = new PoolScheduler(Queue, StartAttempt, timers?.Invoke(Clock) ?? Clock, options);
         Pool.Servers.Subscribe(Statuses.Add);
+        Pool.AttemptFailures.Subscribe(Failures.Add);
     }
+
+    /// <summary>Every attempt failure the scheduler reported, in order.</summary>
+    public List<AttemptFailure> Failures { get; } = [];
 
     public TestScheduler Clock { get; } = new();
 
@@ -80,7 +87,10 @@ internal sealed class PoolSchedulerHarness : IDisposable
 
     private IObservable<AttemptOutcome> StartAttempt(PoolWorkItem item, ServerId server)
     {
-        var attempt = new Attempt(item.Id, server, Clock.Clock, item.Attempts);
+        var attempt = new Attempt(item.Id, server, Clock.Clock, item.Attempts)
+        {
+            OverlapsPrevious = Starts.LastOrDefault(s => s.ItemId == item.Id) is { Disposed: false },
+        };
         Starts.Add(attempt);
         var source = Behaviour?.Invoke(attempt) ?? attempt.Outcomes;
         return Observable.Create<AttemptOutcome>(observer =>
@@ -107,6 +117,9 @@ internal sealed class PoolSchedulerHarness : IDisposable
         public Subject<AttemptOutcome> Outcomes { get; } = new();
 
         public bool Disposed { get; set; }
+
+        /// <summary>Whether the item's previous attempt was still subscribed when this one started (never should be).</summary>
+        public bool OverlapsPrevious { get; init; }
 
         public void Succeed() => Outcomes.OnNext(AttemptOutcome.Success);
 
