@@ -14,12 +14,14 @@ namespace ComfyUI.Reactive.Pooling;
 /// <item><term><c>comfyui.pool.job.wait_time</c></term><description>histogram (ms), tag <c>server</c>: from the moment a job
 /// became ready (enqueued, or requeued after a failed attempt) to the start of its attempt.</description></item>
 /// <item><term><c>comfyui.pool.job.run_time</c></term><description>histogram (ms), tags <c>server</c> and <c>outcome</c>
-/// (<c>success</c>, <c>server_fault</c>, <c>workflow_fault</c>, <c>aborted</c>): one attempt from start to end.</description></item>
+/// (<c>success</c>, <c>server_fault</c>, <c>workflow_fault</c>, <c>aborted</c>, <c>server_busy</c>): one attempt from start
+/// to end.</description></item>
 /// <item><term><c>comfyui.pool.server.utilization</c></term><description>observable gauge (0–1), tag <c>server</c>: time with
 /// at least one job in flight divided by the time since the server joined.</description></item>
 /// <item><term><c>comfyui.pool.attempts</c></term><description>counter, tag <c>server</c>: attempts started.</description></item>
 /// <item><term><c>comfyui.pool.failures</c></term><description>counter, tags <c>server</c> and <c>kind</c>
-/// (<c>server</c>, <c>workflow</c>): attempts that failed.</description></item>
+/// (<c>server</c>, <c>workflow</c>, <c>busy</c>): attempts that failed (<c>busy</c>: waited behind other work, not counted
+/// as an attempt of the job).</description></item>
 /// </list>
 /// </remarks>
 internal sealed class PoolMetrics : IDisposable
@@ -113,7 +115,7 @@ internal sealed class PoolMetrics : IDisposable
     /// <summary>Records an attempt's end.</summary>
     /// <param name="server">Where it ran.</param>
     /// <param name="run">How long it ran.</param>
-    /// <param name="outcome"><c>success</c>, <c>server_fault</c>, <c>workflow_fault</c> or <c>aborted</c>.</param>
+    /// <param name="outcome"><c>success</c>, <c>server_fault</c>, <c>workflow_fault</c>, <c>aborted</c> or <c>server_busy</c>.</param>
     public void AttemptEnded(ServerId server, TimeSpan run, string outcome)
     {
         var serverTag = new KeyValuePair<string, object?>("server", server.Value);
@@ -122,6 +124,7 @@ internal sealed class PoolMetrics : IDisposable
         {
             "server_fault" or "aborted" => "server",
             "workflow_fault" => "workflow",
+            "server_busy" => "busy",
             _ => null,
         };
         if (kind is not null)

@@ -89,6 +89,7 @@ public sealed class JobFaultTests
             () => client.RunAsync(JobHarness.Load("text_preview_any"), new JobOptions { StartTimeout = TimeSpan.FromMilliseconds(300) }));
 
         Assert.Equal("start", error.Phase);
+        Assert.False(error.ServerBusy); // nothing runs: a stalled queue, not a busy server
         await client.GetJobTracker().WhenCancellationsSentAsync().WaitAsync(JobHarness.Wait);
         Assert.Empty((await QueueAsync(h))["queue_pending"]!.AsArray());
     }

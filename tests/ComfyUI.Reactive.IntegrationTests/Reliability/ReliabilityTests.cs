@@ -175,7 +175,10 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
         Assert.Null(job.Error);
         Assert.Equal(freeId, job.Result!.Pool!.Server);
         Assert.Equal(moved.PromptId, job.Result.PromptId);
-        Assert.Equal(2, job.Result.Pool.Attempts);
+        Assert.Equal(1, job.Result.Pool.Attempts); // waiting behind someone else's work is not a failed attempt...
+        var wait = Assert.Single(job.Updates.OfType<JobAttemptFailed>());  // ...but it is reported
+        Assert.Equal((blocked, first.PromptId, true), (wait.Server, wait.PromptId, wait.WillRetry));
+        Assert.True(Assert.IsType<ComfyTimeoutException>(wait.Reason).ServerBusy);
 
         // ...and it never runs there once the other client's job is done: at most one copy executes.
         await longJob.EndedAsync();
