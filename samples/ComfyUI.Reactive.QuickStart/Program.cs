@@ -3,6 +3,9 @@
 //   dotnet run --project samples/ComfyUI.Reactive.QuickStart                      embedded emulator, SD txt2img
 //   COMFYUI_URL=http://127.0.0.1:8188 dotnet run --project samples/ComfyUI.Reactive.QuickStart
 //   ... -- --workflow my_api_workflow.json --set 6.inputs.text="a red fox" --set 3.inputs.steps=30
+//   ... -- --workflow my_saved_ui_workflow.json      (the editor "Save" format, converted with the server's node schemas)
+//   ... -- --workflow ComfyUI_00001_.png             (the workflow embedded in a ComfyUI output image)
+//   A misspelt --set input (6.inputs.txet) exits with code 64 and names the nearest input.
 //
 // Credentials for a server behind a proxy: COMFYUI_TOKEN (bearer) or COMFYUI_USER + COMFYUI_PASSWORD (basic).
 using System.Reactive.Linq;
@@ -64,7 +67,7 @@ try
         ? Workflow.Parse(System.Reflection.Assembly.GetExecutingAssembly().GetManifestResourceStream("txt2img_sd15.json")!)
             .Set("6.inputs.text", "a lighthouse on a cliff at dusk, oil painting")
             .RandomizeSeeds()
-        : Workflow.Load(workflowPath);
+        : await LoadWorkflowAsync(comfy, workflowPath);
     foreach (var (path, value) in sets)
     {
         workflow = workflow.Set(path, value);
@@ -190,5 +193,31 @@ static JsonNode? ParseValue(string text)
     catch (System.Text.Json.JsonException)
     {
         return text;
+    }
+}
+
+// A workflow file in either format, or a ComfyUI output image; the server's node schemas are fetched only when an
+// editor-format workflow has to be converted.
+static async Task<Workflow> LoadWorkflowAsync(ComfyClient comfy, string path)
+{
+    if (Path.GetExtension(path).ToLowerInvariant() is ".png" or ".webp")
+    {
+        EmbeddedWorkflow embedded;
+        using (var image = File.OpenRead(path))
+        {
+            embedded = Workflow.ReadEmbedded(image);
+        }
+
+        return embedded.Prompt is not null ? Workflow.FromImage(path) : Workflow.FromImage(path, await comfy.GetNodeSchemaCatalogAsync());
+    }
+
+    var json = await File.ReadAllTextAsync(path);
+    try
+    {
+        return Workflow.Parse(json);
+    }
+    catch (ComfyWorkflowFormatException ex) when (ex.IsEditorFormat)
+    {
+        return Workflow.Parse(json, await comfy.GetNodeSchemaCatalogAsync());
     }
 }

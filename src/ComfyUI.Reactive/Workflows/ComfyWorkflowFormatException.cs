@@ -37,6 +37,16 @@ public class ComfyWorkflowFormatException : ComfyWorkflowException
         IsEditorFormat = isEditorFormat;
     }
 
+    /// <summary>Creates the exception about one node of an editor-format workflow.</summary>
+    /// <param name="message">What is wrong, naming the node.</param>
+    /// <param name="isEditorFormat">True when the JSON is the editor (UI) format.</param>
+    /// <param name="nodeId">The node at fault, or null.</param>
+    protected ComfyWorkflowFormatException(string message, bool isEditorFormat, string? nodeId)
+        : base(message, nodeId)
+    {
+        IsEditorFormat = isEditorFormat;
+    }
+
     /// <summary>True when the JSON is the editor (UI) format (top-level <c>nodes</c> and <c>links</c> arrays).</summary>
     public bool IsEditorFormat { get; }
 }

@@ -39,4 +39,27 @@ internal static class LinkTypes
 
     public static bool IsLegacyCombo(InputSpec spec) =>
         spec.Raw.ValueKind == JsonValueKind.Array && spec.Raw.GetArrayLength() > 0 && spec.Raw[0].ValueKind == JsonValueKind.Array;
+
+    /// <summary>
+    /// The frontend's <c>LiteGraph.isValidConnection</c>: empty or <c>*</c> matches anything; otherwise case-insensitive,
+    /// and comma-separated sets match when any member does (no trimming, unlike the server).
+    /// </summary>
+    public static bool FrontendCompatible(string left, string right)
+    {
+        var a = left is "" or "*" ? null : left;
+        var b = right is "" or "*" ? null : right;
+        if (a is null || b is null || a == b)
+        {
+            return true;
+        }
+
+        a = a.ToLowerInvariant();
+        b = b.ToLowerInvariant();
+        if (!a.Contains(',', StringComparison.Ordinal) && !b.Contains(',', StringComparison.Ordinal))
+        {
+            return a == b;
+        }
+
+        return a.Split(',').Any(x => b.Split(',').Any(y => FrontendCompatible(x, y)));
+    }
 }

@@ -10,18 +10,38 @@ public sealed partial class Workflow
 
     /// <summary>Sets one input by path <c>nodeId.inputs.name</c>, e.g. <c>Set("6.inputs.text", "a lighthouse")</c>.</summary>
     /// <param name="path">The node id, <c>.inputs.</c>, and the input name (node ids and input names may contain dots;
-    /// the first <c>.inputs.</c> separates them).</param>
+    /// the first <c>.inputs.</c> separates them), or an alias set with <see cref="Input"/>.</param>
     /// <param name="value">The value (strings, numbers and booleans convert implicitly). A JSON array is a link and must be
     /// <c>["nodeId", index]</c>; to pass a list as a value wrap it as <c>{"__value__": [...]}</c>. The value is copied.</param>
-    /// <returns>A new workflow with the input set (added when the node did not have it).</returns>
-    /// <exception cref="ComfyWorkflowException">No node has that id, or a link points to a node that does not exist.</exception>
+    /// <returns>A new workflow with the input set.</returns>
+    /// <exception cref="ComfyWorkflowException">No node has that id, the node has no such input (a typo: the message names
+    /// the nearest input names; use <see cref="AddInput(string, JsonNode)"/> to add a new one), or a link points to a node
+    /// that does not exist.</exception>
     public Workflow Set(string path, JsonNode? value) => Set([new KeyValuePair<string, JsonNode?>(path, value)]);
+
+    /// <summary>
+    /// Adds an input the node does not have yet (or replaces it), e.g. an optional input the export left out. Unlike
+    /// <see cref="Set(string, JsonNode)"/>, a name the node lacks is not treated as a typo. The server ignores constants
+    /// in inputs its schema does not declare; <see cref="Validate"/> lists them in
+    /// <see cref="WorkflowValidationResult.UndeclaredInputs"/>.
+    /// </summary>
+    /// <param name="path">The input path <c>nodeId.inputs.name</c>.</param>
+    /// <param name="value">The value or link (copied), as for <see cref="Set(string, JsonNode)"/>.</param>
+    /// <returns>A new workflow with the input.</returns>
+    /// <exception cref="ComfyWorkflowException">No node has that id, or a link points to a node that does not exist.</exception>
+    public Workflow AddInput(string path, JsonNode? value)
+    {
+        var (nodeId, input) = SplitPath(ResolveAlias(path));
+        var root = Mutable();
+        SetInput(root, nodeId, input, value, allowNew: true);
+        return With(root, _outputs);
+    }
 
     /// <summary>Links an input to another node's output, e.g. <c>Set("9.inputs.images", new NodeLink("8", 0))</c>.</summary>
     /// <param name="path">The input path <c>nodeId.inputs.name</c>.</param>
     /// <param name="link">The source node and output slot.</param>
     /// <returns>A new workflow with the link set.</returns>
-    /// <exception cref="ComfyWorkflowException">Either node does not exist.</exception>
+    /// <exception cref="ComfyWorkflowException">Either node does not exist, or the node has no such input.</exception>
     public Workflow Set(string path, NodeLink link) => Set(path, link.ToJson());
 
     /// <summary>
@@ -29,15 +49,15 @@ public sealed partial class Workflow
     /// </summary>
     /// <param name="values">Path → value pairs, applied in order.</param>
     /// <returns>A new workflow with every input set.</returns>
-    /// <exception cref="ComfyWorkflowException">Some node does not exist; nothing is changed.</exception>
+    /// <exception cref="ComfyWorkflowException">Some node or input does not exist; nothing is changed.</exception>
     public Workflow Set(IEnumerable<KeyValuePair<string, JsonNode?>> values)
     {
         ArgumentNullException.ThrowIfNull(values);
         var root = Mutable();
         foreach (var (path, value) in values)
         {
-            var (nodeId, input) = SplitPath(path);
-            SetInput(root, nodeId, input, value);
+            var (nodeId, input) = SplitPath(ResolveAlias(path));
+            SetInput(root, nodeId, input, value, allowNew: false);
         }
 
         return With(root, _outputs);
@@ -199,17 +219,27 @@ public sealed partial class Workflow
         var root = Mutable();
         foreach (var id in ids)
         {
-            SetInput(root, id, inputName, value);
+            SetInput(root, id, inputName, value, allowNew: false);
         }
 
         return With(root, _outputs);
     }
 
-    private void SetInput(JsonObject root, string nodeId, string input, JsonNode? value)
+    private void SetInput(JsonObject root, string nodeId, string input, JsonNode? value, bool allowNew)
     {
         if (root[nodeId] is not JsonObject node)
         {
             throw new ComfyWorkflowException($"The workflow has no node '{nodeId}'. Its nodes are: {Describe(NodeIds)}.", nodeId);
+        }
+
+        if (!allowNew && (node["inputs"] as JsonObject)?.ContainsKey(input) != true)
+        {
+            // A misspelt name would otherwise become a new input that the server silently ignores.
+            var names = (node["inputs"] as JsonObject)?.Select(p => p.Key).ToList() ?? [];
+            throw new ComfyWorkflowException(
+                $"Node {Describe([nodeId])} has no input '{input}'. {NameSuggestions.Hint(input, names, "inputs")} " +
+                $"To add a new input on purpose, call AddInput(\"{nodeId}.inputs.{input}\", value).",
+                nodeId);
         }
 
         var copy = value?.DeepClone();

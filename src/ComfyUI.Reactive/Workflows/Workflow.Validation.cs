@@ -24,7 +24,36 @@ public sealed partial class Workflow
                 .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
         }
 
-        return WorkflowValidator.Validate(NodeIds, nodes, schema, options ?? WorkflowValidationOptions.Default);
+        var result = WorkflowValidator.Validate(NodeIds, nodes, schema, options ?? WorkflowValidationOptions.Default);
+        return new WorkflowValidationResult(result.Error, result.NodeErrors, result.Outputs, result.ValidOutputs)
+        {
+            UndeclaredInputs = FindUndeclared(schema),
+        };
+    }
+
+    private List<UndeclaredInput> FindUndeclared(NodeSchemaCatalog schema)
+    {
+        var found = new List<UndeclaredInput>();
+        foreach (var id in NodeIds)
+        {
+            if (ClassTypeOf(_nodes[id]) is not { } classType || !schema.TryGetNode(classType, out var info) || InputsOf(_nodes[id]) is not { } inputs)
+            {
+                continue;
+            }
+
+            var declared = NodeSchemaCatalog.DeclaredInputs(info).Select(d => d.Name).Concat(info.Input.Hidden.Keys).ToHashSet(StringComparer.Ordinal);
+            foreach (var input in inputs.EnumerateObject())
+            {
+                // V3 dynamic inputs arrive as dotted names under a declared one (PROTOCOL.md §5.1).
+                var head = input.Name.Split('.')[0];
+                if (!declared.Contains(input.Name) && !declared.Contains(head))
+                {
+                    found.Add(new UndeclaredInput(id, classType, input.Name, NameSuggestions.Nearest(input.Name, declared)));
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Validates (see <see cref="Validate"/>) and throws when the server would reject the prompt.</summary>

@@ -177,13 +177,13 @@ public sealed partial class Workflow
     /// <returns>Whether the node exists.</returns>
     public bool ContainsNode(string nodeId) => nodeId is not null && _nodes.ContainsKey(nodeId);
 
-    /// <summary>Reads one input value by path <c>nodeId.inputs.name</c> (a copy; a link reads as <c>["id", index]</c>).</summary>
-    /// <param name="path">The path, e.g. <c>6.inputs.text</c>.</param>
+    /// <summary>Reads one input value by path <c>nodeId.inputs.name</c> or alias (a copy; a link reads as <c>["id", index]</c>).</summary>
+    /// <param name="path">The path, e.g. <c>6.inputs.text</c>, or an alias set with <see cref="Input"/>.</param>
     /// <returns>The value, or null when the node has no such input (or its value is JSON null).</returns>
     /// <exception cref="ComfyWorkflowException">No node has that id.</exception>
     public JsonNode? Get(string path)
     {
-        var (nodeId, input) = SplitPath(path);
+        var (nodeId, input) = SplitPath(ResolveAlias(path));
         return InputsOf(Node(nodeId)) is { } inputs && inputs.TryGetProperty(input, out var value)
             ? JsonNode.Parse(value.GetRawText())
             : null;

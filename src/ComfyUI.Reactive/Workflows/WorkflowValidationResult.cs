@@ -26,6 +26,13 @@ public sealed class WorkflowValidationResult
     }
 
     /// <summary>
+    /// Inputs that a node's schema does not declare: usually a misspelt name. Not an error (the server ignores such
+    /// constants and still runs the prompt, with the node's own value), so <see cref="IsValid"/> does not depend on them,
+    /// but a value put there never reaches the node. Listed in document order.
+    /// </summary>
+    public IReadOnlyList<UndeclaredInput> UndeclaredInputs { get; internal init; } = [];
+
+    /// <summary>
     /// True when the server would queue the prompt: at least one output node validates. <see cref="NodeErrors"/> may
     /// still list nodes whose outputs the server would then skip.
     /// </summary>
@@ -118,4 +125,17 @@ public sealed class WorkflowValidationResult
 
         return message.ToString();
     }
+}
+
+/// <summary>An input a node carries that its schema does not declare (see <see cref="WorkflowValidationResult.UndeclaredInputs"/>).</summary>
+/// <param name="NodeId">The node.</param>
+/// <param name="ClassType">The node's class type.</param>
+/// <param name="InputName">The undeclared input.</param>
+/// <param name="Suggestions">The declared inputs nearest to it, closest first (possibly none).</param>
+public sealed record UndeclaredInput(string NodeId, string ClassType, string InputName, IReadOnlyList<string> Suggestions)
+{
+    /// <summary>"Node 6 (CLIPTextEncode) has no input 'txet' (did you mean 'text'?)".</summary>
+    public override string ToString() =>
+        $"Node {NodeId} ({ClassType}) has no input '{InputName}'" +
+        (Suggestions.Count == 0 ? string.Empty : $" (did you mean {string.Join(" or ", Suggestions.Select(s => $"'{s}'"))}?)");
 }

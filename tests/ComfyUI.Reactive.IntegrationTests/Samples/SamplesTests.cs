@@ -34,6 +34,52 @@ public sealed class SamplesTests
     }
 
     [Fact]
+    public async Task QuickStart_MisspeltSet_ExitsNonZeroNamingTheNearestInput()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.QuickStart", "--set", "6.inputs.txet=hello");
+
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("no input 'txet'", run.Output, StringComparison.Ordinal);
+        Assert.Contains("'text'", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QuickStart_EditorFormatWorkflow_IsConvertedAndRuns()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("comfyui-ui-").FullName, "saved.json");
+        await File.WriteAllTextAsync(file, """
+            {"nodes":[
+              {"id":1,"type":"EmptyImage","mode":0,"inputs":[],"outputs":[{"name":"IMAGE","type":"IMAGE","links":[1]}],"widgets_values":[64,64,1,65280]},
+              {"id":2,"type":"Note","mode":0,"inputs":[],"outputs":[],"widgets_values":["frontend only"]},
+              {"id":3,"type":"SaveImage","mode":0,"inputs":[{"name":"images","type":"IMAGE","link":1}],"outputs":[],"widgets_values":["ui"]}],
+             "links":[[1,1,0,3,0,"IMAGE"]],"version":0.4}
+            """);
+
+        var run = await RunAsync("ComfyUI.Reactive.QuickStart", "--workflow", file);
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Single(Directory.GetFiles(Path.Combine(run.WorkingDirectory, "output"), "*.png"));
+    }
+
+    [Fact]
+    public async Task QuickStart_PngWithEmbeddedPrompt_RunsThatPrompt()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("comfyui-png-").FullName, "ComfyUI_00001_.png");
+        var prompt = """{"1":{"class_type":"EmptyImage","inputs":{"width":64,"height":64,"batch_size":1,"color":255}},"2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"png"}}}""";
+        byte[] text = [.. "prompt"u8, 0, .. System.Text.Encoding.Latin1.GetBytes(prompt)];
+        byte[] chunk = [.. BigEndian(text.Length), .. "tEXt"u8, .. text, 0, 0, 0, 0];
+        byte[] iend = [0, 0, 0, 0, .. "IEND"u8, 0, 0, 0, 0];
+        await File.WriteAllBytesAsync(file, [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, .. chunk, .. iend]);
+
+        var run = await RunAsync("ComfyUI.Reactive.QuickStart", "--workflow", file);
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Single(Directory.GetFiles(Path.Combine(run.WorkingDirectory, "output"), "*.png"));
+    }
+
+    private static byte[] BigEndian(int value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
+
+    [Fact]
     public async Task QuickStart_UnreachableServer_ExitsNonZeroNamingTheUrl()
     {
         var run = await RunAsync("ComfyUI.Reactive.QuickStart", environment: ("COMFYUI_URL", "http://127.0.0.1:9"));

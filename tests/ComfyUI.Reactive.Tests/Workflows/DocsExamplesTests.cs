@@ -75,6 +75,18 @@ public class DocsExamplesTests
     }
 
     [Fact]
+    public void EditorFormat_Example()
+    {
+        var catalog = NodeSchemaCatalog.Parse(File.ReadAllText(ObjectInfoPath));
+
+        var fromApi = Workflow.Load(Txt2ImgPath, catalog);
+        var fromUi = Workflow.Load(Path.Combine(WorkflowFixtures.Root, "workflows", "editor", "lora__lora_multiple.ui.json"), catalog);
+
+        Assert.Equal(Workflow.Load(Txt2ImgPath).ToJson(), fromApi.ToJson());
+        Assert.Equal("LoraLoader", fromUi.GetClassType("10"));
+    }
+
+    [Fact]
     public void Validate_Example()
     {
         var catalog = NodeSchemaCatalog.Parse(File.ReadAllText(ObjectInfoPath));

@@ -31,7 +31,7 @@ public class StructuralHashTests
         { "link slot", w => w.Set("8.inputs.vae", new NodeLink("4", 0)) },
         { "scalar becomes link", w => w.Set("3.inputs.steps", new NodeLink("5", 0)) },
         { "node removed", w => w.Bypass("8") },
-        { "input added", w => w.Set("3.inputs.extra", 1) },
+        { "input added", w => w.AddInput("3.inputs.extra", 1) },
         { "model file in any input", w => w.Set("6.inputs.text", "custom.safetensors") },
     };
 

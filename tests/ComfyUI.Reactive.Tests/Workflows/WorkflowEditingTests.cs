@@ -22,9 +22,9 @@ public class WorkflowEditingTests
     }
 
     [Fact]
-    public void Set_NewInput_IsAdded()
+    public void AddInput_NewInput_IsAdded()
     {
-        var edited = Txt2Img.Set("5.inputs.extra_option", true);
+        var edited = Txt2Img.AddInput("5.inputs.extra_option", true);
 
         Assert.True((bool?)edited.Get("5.inputs.extra_option"));
     }
@@ -34,7 +34,7 @@ public class WorkflowEditingTests
     {
         var workflow = Workflow.Parse("""{"a.b":{"class_type":"X","inputs":{}}}""");
 
-        var edited = workflow.Set("a.b.inputs.values.a", 1);
+        var edited = workflow.AddInput("a.b.inputs.values.a", 1);
 
         Assert.Equal("""{"a.b":{"class_type":"X","inputs":{"values.a":1}}}""", edited.ToJson());
     }
@@ -126,7 +126,7 @@ public class WorkflowEditingTests
     [Fact]
     public void SetByTitle_AmbiguousTitle_ThrowsUnlessAll()
     {
-        var workflow = Workflow.Parse("""{"1":{"class_type":"A","inputs":{},"_meta":{"title":"T"}},"2":{"class_type":"B","inputs":{},"_meta":{"title":"T"}}}""");
+        var workflow = Workflow.Parse("""{"1":{"class_type":"A","inputs":{"v":0},"_meta":{"title":"T"}},"2":{"class_type":"B","inputs":{"v":0},"_meta":{"title":"T"}}}""");
 
         var ex = Assert.Throws<ComfyWorkflowException>(() => workflow.SetByTitle("T", "v", 1));
         var all = workflow.SetByTitle("T", "v", 1, NodeMatch.All);

@@ -117,7 +117,7 @@ public sealed class WorkflowHardeningTests
         };
         var workflow = Workflow.Parse(root.ToJsonString());
 
-        var changed = workflow.Set($"{id}.inputs.text", "new").Set($"{id}.inputs.with.dot", 1);
+        var changed = workflow.Set($"{id}.inputs.text", "new").AddInput($"{id}.inputs.with.dot", 1);
 
         Assert.Equal("new", changed.Get($"{id}.inputs.text")!.GetValue<string>());
         Assert.Equal(1, changed.Get($"{id}.inputs.with.dot")!.GetValue<int>());
@@ -132,7 +132,7 @@ public sealed class WorkflowHardeningTests
              "sub:2.5":{"class_type":"PreviewImage","inputs":{}}}
             """);
 
-        var linked = workflow.Set("sub:2.5.inputs.images", new NodeLink("sub:1", 0));
+        var linked = workflow.AddInput("sub:2.5.inputs.images", new NodeLink("sub:1", 0).ToJson());
 
         Assert.Equal("""["sub:1",0]""", linked.Get("sub:2.5.inputs.images")!.ToJsonString());
         Assert.True(linked.Validate(WorkflowFixtures.Catalog).IsValid);
@@ -143,10 +143,10 @@ public sealed class WorkflowHardeningTests
     {
         var workflow = Workflow.Parse("""{"1":{"class_type":"X","inputs":{}}}""");
 
-        var changed = workflow.Set("1.inputs.list", JsonNode.Parse("""{"__value__":[["2",0],1,"a"]}"""));
+        var changed = workflow.AddInput("1.inputs.list", JsonNode.Parse("""{"__value__":[["2",0],1,"a"]}"""));
 
         Assert.Equal("""{"__value__":[["2",0],1,"a"]}""", changed.Get("1.inputs.list")!.ToJsonString());
-        Assert.Throws<ArgumentException>(() => workflow.Set("1.inputs.list", JsonNode.Parse("""[1,2,3]""")));
+        Assert.Throws<ArgumentException>(() => workflow.AddInput("1.inputs.list", JsonNode.Parse("""[1,2,3]""")));
     }
 
     [Fact]
