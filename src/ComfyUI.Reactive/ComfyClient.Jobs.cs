@@ -84,6 +84,10 @@ public sealed partial class ComfyClient
     }
 
     /// <summary>The dispatcher (tests).</summary>
+    /// <summary>Resolves when every server cancellation (queue delete, interrupt) and start-timeout check this client's
+    /// jobs issued so far has finished: what a pool waits for before it moves a job elsewhere.</summary>
+    internal Task WhenCancellationsSentAsync() => GetJobTracker().WhenCancellationsSentAsync();
+
     internal JobTracker GetJobTracker()
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

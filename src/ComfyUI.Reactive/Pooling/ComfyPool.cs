@@ -41,7 +41,6 @@ public sealed class ComfyPool : IAsyncDisposable
     private readonly ComfyPoolOptions _options;
     private readonly PoolScheduler _scheduler;
     private readonly ILogger _logger;
-    private readonly Func<ServerId, Workflow, JobOptions, IObservable<JobUpdate>>? _testRunner;
     private readonly Lock _lock = new();
     private readonly Dictionary<ServerId, PoolServer> _servers = [];
     private readonly ConcurrentDictionary<string, PoolJobRun> _runs = new(StringComparer.Ordinal);
@@ -55,17 +54,10 @@ public sealed class ComfyPool : IAsyncDisposable
     /// <param name="options">Scheduling, health and retry settings; null for the defaults.</param>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public ComfyPool(ComfyPoolOptions? options = null)
-        : this(options, null)
-    {
-    }
-
-    /// <summary>A pool whose attempts run through <paramref name="testRunner"/> instead of clients (unit tests).</summary>
-    internal ComfyPool(ComfyPoolOptions? options, Func<ServerId, Workflow, JobOptions, IObservable<JobUpdate>>? testRunner)
     {
         _options = options ?? new ComfyPoolOptions();
         _options.Validate();
         _logger = _options.Logger ?? NullLogger.Instance;
-        _testRunner = testRunner;
         _scheduler = new PoolScheduler(
             _options.Queue ?? new InMemoryPoolQueue(),
             StartAttempt,
@@ -110,7 +102,8 @@ public sealed class ComfyPool : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(client);
         var id = new ServerId(string.IsNullOrEmpty(name) ? NameOf(client.BaseAddress) : name);
-        var server = new PoolServer(id, client, tags is null ? [] : [.. tags.Where(t => !string.IsNullOrEmpty(t)).Distinct(StringComparer.Ordinal)]);
+        var server = new PoolServer(
+            id, client, tags is null ? [] : [.. tags.Where(t => !string.IsNullOrEmpty(t)).Distinct(StringComparer.Ordinal)], client.Run);
         Register(server, capabilities: null);
 
         server.Subscriptions.Add(client.Events.Subscribe(e => Publish(new PoolEvent(id, e)), _ => { }, () => { }));
@@ -158,10 +151,7 @@ public sealed class ComfyPool : IAsyncDisposable
         _scheduler.RemoveServer(server);
         removed.Dispose();
         PoolLog.ServerRemoved(_logger, server);
-        if (removed.Client is { } client)
-        {
-            await WithinAsync(CancellationsSentAsync(client), CleanupBound).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await WithinAsync(removed.WhenCancellationsSentAsync(), CleanupBound).WaitAsync(cancellationToken).ConfigureAwait(false);
 
         return true;
     }
@@ -234,15 +224,17 @@ public sealed class ComfyPool : IAsyncDisposable
             _events.OnCompleted();
         }
 
-        var cancellations = servers.Where(s => s.Client is not null).Select(s => CancellationsSentAsync(s.Client!));
+        var cancellations = servers.Select(s => s.WhenCancellationsSentAsync());
         await WithinAsync(Task.WhenAll(cancellations), CleanupBound).ConfigureAwait(false);
         _events.Dispose();
     }
 
-    /// <summary>Adds a server without a client, with known capabilities and healthy (unit tests drive it directly).</summary>
-    internal ServerId AddTestServer(ServerId id, ServerCapabilities capabilities, bool healthy = true)
+    /// <summary>The seam for unit tests: a server without a client, with known capabilities, whose attempts run through
+    /// <paramref name="run"/>; healthy unless told otherwise (tests then drive its health with <see cref="SetHealth"/>).</summary>
+    internal ServerId AddTestServer(
+        ServerId id, ServerCapabilities capabilities, Func<Workflow, JobOptions, IObservable<JobUpdate>> run, bool healthy = true)
     {
-        Register(new PoolServer(id, null, [.. capabilities.Tags]) { CapabilitiesStale = false }, capabilities);
+        Register(new PoolServer(id, null, [.. capabilities.Tags], run) { CapabilitiesStale = false }, capabilities);
         if (healthy)
         {
             _scheduler.SetHealth(id, ServerHealth.Healthy);
@@ -278,7 +270,7 @@ public sealed class ComfyPool : IAsyncDisposable
 
         // Registered before submitting: the scheduler may start the first attempt inside Submit.
         _runs[run.Id] = run;
-        Task<PoolItemOutcome> outcome;
+        IObservable<PoolItemOutcome> outcome;
         try
         {
             outcome = _scheduler.Submit(item);
@@ -290,7 +282,8 @@ public sealed class ComfyPool : IAsyncDisposable
             return Disposable.Empty;
         }
 
-        _ = outcome.ContinueWith(t => OnOutcome(run, t.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // The one outcome arrives outside the scheduler's lock; its subscription ends with it.
+        outcome.Subscribe(o => OnOutcome(run, o));
         return Disposable.Create(() =>
         {
             if (run.Detach())
@@ -308,18 +301,6 @@ public sealed class ComfyPool : IAsyncDisposable
         var hostAndPort = address.GetComponents(UriComponents.HostAndPort, UriFormat.UriEscaped);
         var path = address.AbsolutePath.TrimEnd('/');
         return path.Length == 0 ? hostAndPort : hostAndPort + path;
-    }
-
-    private static async Task CancellationsSentAsync(ComfyClient client)
-    {
-        try
-        {
-            await client.GetJobTracker().WhenCancellationsSentAsync().ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The client was disposed: there is nothing left to wait for.
-        }
     }
 
     private void Register(PoolServer server, ServerCapabilities? capabilities)
@@ -469,9 +450,7 @@ public sealed class ComfyPool : IAsyncDisposable
             IDisposable subscription;
             try
             {
-                var job = _testRunner is not null
-                    ? _testRunner(serverId, run.Workflow, run.Options.Job)
-                    : server.Client!.Run(run.Workflow, run.Options.Job);
+                var job = server.Run(run.Workflow, run.Options.Job);
                 subscription = job.Subscribe(
                     update =>
                     {
@@ -524,14 +503,14 @@ public sealed class ComfyPool : IAsyncDisposable
         PoolServer server, PoolWorkItem item, PoolJobRun run, object attempt, Exception error, IObserver<AttemptOutcome> observer, CancellationToken abandoned)
     {
         var reported = error;
-        if (server.Client is { } client)
+        if (server.Client is not null)
         {
             try
             {
                 if (error is ComfyTimeoutException)
                 {
                     // The job layer registered the deletion (or interrupt) before it reported the timeout.
-                    await WithinAsync(CancellationsSentAsync(client), CleanupBound).ConfigureAwait(false);
+                    await WithinAsync(server.WhenCancellationsSentAsync(), CleanupBound).ConfigureAwait(false);
                 }
                 else if (error is ComfyPromptValidationException or ComfyWorkflowException && !abandoned.IsCancellationRequested)
                 {
@@ -578,7 +557,7 @@ public sealed class ComfyPool : IAsyncDisposable
         _runs.TryRemove(run.Id, out _);
         switch (outcome.Status)
         {
-            case PoolItemStatus.Succeeded when outcome.Value is JobResult result && outcome.Server is { } server:
+            case PoolItemStatus.Succeeded when outcome.Result is { } result && outcome.Server is { } server:
                 var timed = result.WithPool(new PoolTimings(server, outcome.Attempts, outcome.WaitTime, outcome.RunTime));
                 run.Finish(new JobCompleted(result.PromptId, timed) { Server = server }, null);
                 break;

@@ -1,3 +1,5 @@
+using ComfyUI.Reactive.Jobs;
+
 namespace ComfyUI.Reactive.Pooling;
 
 /// <summary>How a job ended in the pool.</summary>
@@ -21,7 +23,7 @@ internal enum PoolItemStatus
 /// <param name="Error">The failure (<see cref="PoolItemStatus.Failed"/>), else null.</param>
 /// <param name="WaitTime">Total time waiting for a server, over all attempts.</param>
 /// <param name="RunTime">Total time in attempts.</param>
-/// <param name="Value">The winning attempt's <see cref="AttemptOutcome.Value"/> (<see cref="PoolItemStatus.Succeeded"/>), else null.</param>
+/// <param name="Result">The winning attempt's <see cref="AttemptOutcome.Result"/> (<see cref="PoolItemStatus.Succeeded"/>), else null.</param>
 internal sealed record PoolItemOutcome(
     string ItemId, PoolItemStatus Status, ServerId? Server, int Attempts, Exception? Error, TimeSpan WaitTime, TimeSpan RunTime,
-    object? Value = null);
+    JobResult? Result = null);

@@ -2,6 +2,7 @@ using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
+using ComfyUI.Reactive.Jobs;
 
 namespace ComfyUI.Reactive.Pooling;
 
@@ -220,9 +221,10 @@ internal sealed class PoolScheduler : IDisposable
     /// run it.
     /// </summary>
     /// <param name="item">The item; <see cref="PoolWorkItem.EnqueuedAt"/> is set to now when left default.</param>
-    /// <returns>A task that completes (never faults) with the outcome.</returns>
+    /// <returns>The outcome: one value, then completion (never an error); delivered outside the scheduler's lock on the
+    /// deciding thread, after the item's <see cref="AttemptFailures"/>, and replayed to late subscribers.</returns>
     /// <exception cref="ComfyNoCapableServerException">No server can run the item; the reasons say why per server.</exception>
-    public Task<PoolItemOutcome> Submit(PoolWorkItem item)
+    public IObservable<PoolItemOutcome> Submit(PoolWorkItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
         ItemState state;
@@ -250,7 +252,7 @@ internal sealed class PoolScheduler : IDisposable
         }
 
         Pump();
-        return state.Completion.Task;
+        return state.Completion.AsObservable();
     }
 
     /// <summary>Cancels an item: removed from the queue if waiting, its attempt abandoned if running. Its outcome is
@@ -501,7 +503,7 @@ internal sealed class PoolScheduler : IDisposable
                 EndAttemptLocked(attempt, "success");
                 _queue.Ack(state.Item.Id);
                 _cooldowns.RecordSuccess(server, hash);
-                CompleteLocked(state, PoolItemStatus.Succeeded, null, outcome.Value);
+                CompleteLocked(state, PoolItemStatus.Succeeded, null, outcome.Result);
             }
             else if (FailureClassifier.IsBusyWait(outcome.Error!))
             {
@@ -696,18 +698,21 @@ internal sealed class PoolScheduler : IDisposable
         }
     }
 
-    private void CompleteLocked(ItemState state, PoolItemStatus status, Exception? error, object? value = null)
+    private void CompleteLocked(ItemState state, PoolItemStatus status, Exception? error, JobResult? result = null)
     {
         if (!_items.Remove(state.Item.Id))
         {
             return;
         }
 
-        var outcome = new PoolItemOutcome(state.Item.Id, status, state.Server, state.Item.Attempts, error, state.Wait, state.Run, value);
+        var outcome = new PoolItemOutcome(state.Item.Id, status, state.Server, state.Item.Attempts, error, state.Wait, state.Run, result);
 
-        // Outside the lock, after the attempt failures staged before it (RunContinuationsAsynchronously as well: the
-        // caller's continuation never runs on the deciding thread).
-        _notices.Add(() => state.Completion.TrySetResult(outcome));
+        // Outside the lock, after the attempt failures staged before it.
+        _notices.Add(() =>
+        {
+            state.Completion.OnNext(outcome);
+            state.Completion.OnCompleted();
+        });
     }
 
     /// <summary>Fails every waiting item no server can run any more (after a removal or a capability change).</summary>
@@ -876,7 +881,8 @@ internal sealed class PoolScheduler : IDisposable
     {
         public PoolWorkItem Item { get; set; } = item;
 
-        public TaskCompletionSource<PoolItemOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>The one outcome, replayed to whoever subscribes (before or after it is decided).</summary>
+        public AsyncSubject<PoolItemOutcome> Completion { get; } = new();
 
         public Attempt? Current { get; set; }
 

@@ -1,10 +1,13 @@
 using System.Reactive.Disposables;
+using ComfyUI.Reactive.Jobs;
+using ComfyUI.Reactive.Workflows;
 
 namespace ComfyUI.Reactive.Pooling;
 
-/// <summary>One server as the pool holds it: its client (null for a test server driven directly), tags, health monitor,
-/// subscriptions and the capability-fetch state.</summary>
-internal sealed class PoolServer(ServerId id, ComfyClient? client, IReadOnlyList<string> tags) : IDisposable
+/// <summary>One server as the pool holds it: its client (null for a test server driven directly), how an attempt runs
+/// there, tags, health monitor, subscriptions and the capability-fetch state.</summary>
+internal sealed class PoolServer(
+    ServerId id, ComfyClient? client, IReadOnlyList<string> tags, Func<Workflow, JobOptions, IObservable<JobUpdate>> run) : IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _fetchGate = new();
@@ -15,6 +18,9 @@ internal sealed class PoolServer(ServerId id, ComfyClient? client, IReadOnlyList
     public ComfyClient? Client { get; } = client;
 
     public IReadOnlyList<string> Tags { get; } = tags;
+
+    /// <summary>Runs one attempt there: the client's <see cref="ComfyClient.Run"/>, or a test's seam.</summary>
+    public Func<Workflow, JobOptions, IObservable<JobUpdate>> Run { get; } = run;
 
     public CompositeDisposable Subscriptions { get; } = [];
 
@@ -44,6 +50,25 @@ internal sealed class PoolServer(ServerId id, ComfyClient? client, IReadOnlyList
             }
 
             return _fetch = start();
+        }
+    }
+
+    /// <summary>Resolves when every cancellation the server's jobs sent so far (queue deletes, interrupts) has finished,
+    /// so a job moved elsewhere never runs twice; at once for a server without a client or a disposed client.</summary>
+    public async Task WhenCancellationsSentAsync()
+    {
+        if (Client is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await Client.WhenCancellationsSentAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The client was disposed: there is nothing left to wait for.
         }
     }
 

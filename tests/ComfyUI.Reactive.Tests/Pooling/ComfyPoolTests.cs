@@ -23,7 +23,7 @@ public sealed class ComfyPoolTests : IAsyncDisposable
 
     public ComfyPoolTests()
     {
-        _pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _clock, CapabilityRefreshInterval = null }, Run);
+        _pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _clock, CapabilityRefreshInterval = null });
     }
 
     public ValueTask DisposeAsync() => _pool.DisposeAsync();
@@ -164,8 +164,8 @@ public sealed class ComfyPoolTests : IAsyncDisposable
     [Fact]
     public async Task Run_Priorities_HigherRunsFirstOnAFullServer()
     {
-        await using var pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _clock, ServerCapacity = 1 }, Run);
-        pool.AddTestServer(new ServerId("a"), Caps("SaveImage"));
+        await using var pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _clock, ServerCapacity = 1 });
+        pool.AddTestServer(new ServerId("a"), Caps("SaveImage"), (w, o) => Run(new ServerId("a"), w, o));
         var busy = Recorder.Start(pool.Run(Wf));
         var low = Recorder.Start(pool.Run(Wf, new PoolJobOptions { Priority = 0 }));
         var high = Recorder.Start(pool.Run(Wf, new PoolJobOptions { Priority = 5 }));
@@ -182,8 +182,8 @@ public sealed class ComfyPoolTests : IAsyncDisposable
     [Fact]
     public async Task Subscription_DisposedWhileQueued_NeverStartsAndNothingIsDelivered()
     {
-        await using var pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _clock, ServerCapacity = 1 }, Run);
-        pool.AddTestServer(new ServerId("a"), Caps("SaveImage"));
+        await using var pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _clock, ServerCapacity = 1 });
+        pool.AddTestServer(new ServerId("a"), Caps("SaveImage"), (w, o) => Run(new ServerId("a"), w, o));
         var busy = Recorder.Start(pool.Run(Wf));
         var queued = Recorder.Start(pool.Run(Wf));
 
@@ -321,7 +321,7 @@ public sealed class ComfyPoolTests : IAsyncDisposable
         new(new NodeSchemaCatalog(classTypes.ToDictionary(c => c, c => new NodeInfo { Name = c })));
 
     private ServerId Server(string name, params string[] classTypes) =>
-        _pool.AddTestServer(new ServerId(name), Caps(classTypes.Length == 0 ? ["SaveImage"] : classTypes));
+        _pool.AddTestServer(new ServerId(name), Caps(classTypes.Length == 0 ? ["SaveImage"] : classTypes), (w, o) => Run(new ServerId(name), w, o));
 
     private IObservable<JobUpdate> Run(ServerId server, Workflow workflow, JobOptions options) =>
         Observable.Create<JobUpdate>(observer =>

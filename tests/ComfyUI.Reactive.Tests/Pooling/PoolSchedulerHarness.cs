@@ -2,6 +2,7 @@ using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
+using System.Reactive.Threading.Tasks;
 using ComfyUI.Reactive.Models;
 using ComfyUI.Reactive.Pooling;
 using ComfyUI.Reactive.Workflows;
@@ -66,7 +67,7 @@ internal sealed class PoolSchedulerHarness : IDisposable
         Behaviour = _ => Observable.Timer(duration, Clock).Select(_ => AttemptOutcome.Success);
 
     public Task<PoolItemOutcome> Submit(string id, int priority = 0, string hash = "h", int maxAttempts = 3, params string[] classes) =>
-        Pool.Submit(new PoolWorkItem
+        Submit(new PoolWorkItem
         {
             Id = id,
             Priority = priority,
@@ -76,7 +77,8 @@ internal sealed class PoolSchedulerHarness : IDisposable
             WorkflowHash = hash,
         });
 
-    public Task<PoolItemOutcome> Submit(PoolWorkItem item) => Pool.Submit(item);
+    /// <summary>Submits and returns the outcome as a task, which completes synchronously when the scheduler decides it.</summary>
+    public Task<PoolItemOutcome> Submit(PoolWorkItem item) => Pool.Submit(item).ToTask();
 
     public List<string> StartedIds(ServerId? server = null) =>
         [.. Starts.Where(s => server is null || s.Server == server).Select(s => s.ItemId)];
