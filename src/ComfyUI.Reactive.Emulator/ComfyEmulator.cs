@@ -20,6 +20,7 @@ namespace ComfyUI.Reactive.Emulator;
 public sealed class ComfyEmulator : IAsyncDisposable
 {
     private readonly ComfyEmulatorOptions options;
+    private readonly Nodes.NodeSet nodes;
     private readonly FileStore files;
     private readonly bool ownsDataDirectory;
     private readonly ConcurrentDictionary<string, int> executions = new(StringComparer.Ordinal);
@@ -28,9 +29,10 @@ public sealed class ComfyEmulator : IAsyncDisposable
     private EmulatorHost? host;
     private long executionsBeforeRestart;
 
-    private ComfyEmulator(ComfyEmulatorOptions options, FileStore files, bool ownsDataDirectory)
+    private ComfyEmulator(ComfyEmulatorOptions options, Nodes.NodeSet nodes, FileStore files, bool ownsDataDirectory)
     {
         this.options = options;
+        this.nodes = nodes;
         this.files = files;
         this.ownsDataDirectory = ownsDataDirectory;
         log = new ExecutionLog(options.MaxHistoryItems);
@@ -81,9 +83,11 @@ public sealed class ComfyEmulator : IAsyncDisposable
     {
         options ??= new ComfyEmulatorOptions();
         options.Validate();
+        // Parsed once: restarts reuse it, and a broken object_info fails here rather than on the first request.
+        var nodes = options.ObjectInfoJson is { } json ? Nodes.NodeSet.FromJson(json) : Nodes.NodeSet.BuiltIn;
         var owns = options.DataDirectory is null;
         var root = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "comfyui-emulator-" + Guid.NewGuid().ToString("N"));
-        var emulator = new ComfyEmulator(options, new FileStore(root), owns);
+        var emulator = new ComfyEmulator(options, nodes, new FileStore(root), owns);
         emulator.files.ClearTemp();
         try
         {
@@ -101,7 +105,7 @@ public sealed class ComfyEmulator : IAsyncDisposable
     private async Task StartHostAsync(int port, CancellationToken ct)
     {
         Faults.Clock = () => options.TimeProvider.GetUtcNow();
-        var state = new EmulatorState(options, Faults, files, executions, log);
+        var state = new EmulatorState(options, nodes, Faults, files, executions, log);
         host = await EmulatorHost.StartAsync(state, port, ct).ConfigureAwait(false);
         Port = host.Port;
         BaseAddress = new Uri($"http://127.0.0.1:{Port}/");

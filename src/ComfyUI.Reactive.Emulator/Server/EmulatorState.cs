@@ -11,12 +11,13 @@ namespace ComfyUI.Reactive.Emulator.Server;
 /// <summary>Everything one running server instance holds; a restart builds a new one (like a real process restart).</summary>
 internal sealed class EmulatorState
 {
-    public EmulatorState(ComfyEmulatorOptions options, EmulatorFaults faults, FileStore files, ConcurrentDictionary<string, int> executions, ExecutionLog log)
+    public EmulatorState(ComfyEmulatorOptions options, NodeSet nodes, EmulatorFaults faults, FileStore files, ConcurrentDictionary<string, int> executions, ExecutionLog log)
     {
         Options = options;
         Faults = faults;
         Files = files;
-        Catalog = new NodeCatalog(options.Checkpoints, files, options.ExcludedNodes);
+        Models = new ModelFolders(options);
+        Catalog = new NodeCatalog(nodes, Models, files, options.ExcludedNodes);
         Validator = new PromptValidator(Catalog, files, options.LegacyUnknownNodeError);
         Queue = new PromptQueue();
         History = new HistoryStore(options.MaxHistoryItems);
@@ -27,6 +28,7 @@ internal sealed class EmulatorState
     public ComfyEmulatorOptions Options { get; }
     public EmulatorFaults Faults { get; }
     public FileStore Files { get; }
+    public ModelFolders Models { get; }
     public NodeCatalog Catalog { get; }
     public PromptValidator Validator { get; }
     public PromptQueue Queue { get; }
