@@ -28,6 +28,9 @@ public sealed class ComfyEmulator : IAsyncDisposable
     private readonly SemaphoreSlim lifecycle = new(1, 1);
     private EmulatorHost? host;
     private long executionsBeforeRestart;
+    private readonly CancellationTokenSource disposing = new();
+    private readonly object restartGate = new();
+    private Task pendingRestart = Task.CompletedTask;
 
     private ComfyEmulator(ComfyEmulatorOptions options, Nodes.NodeSet nodes, FileStore files, bool ownsDataDirectory)
     {
@@ -106,6 +109,7 @@ public sealed class ComfyEmulator : IAsyncDisposable
     {
         Faults.Clock = () => options.TimeProvider.GetUtcNow();
         var state = new EmulatorState(options, nodes, Faults, files, executions, log);
+        state.RequestRestart = ScheduleRestart;
         host = await EmulatorHost.StartAsync(state, port, ct).ConfigureAwait(false);
         Port = host.Port;
         BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
@@ -153,11 +157,47 @@ public sealed class ComfyEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A restart asked for over the admin route: it cannot run inside that request (stopping waits for requests to end),
+    /// so it runs beside it; the downtime is simulated on purpose (the port refuses connections meanwhile).
+    /// </summary>
+    private void ScheduleRestart(TimeSpan downtime)
+    {
+        var token = disposing.Token;
+        lock (restartGate)
+        {
+            pendingRestart = pendingRestart.ContinueWith(
+                async _ =>
+                {
+                    await StopAsync(token).ConfigureAwait(false);
+                    if (downtime > TimeSpan.Zero)
+                    {
+                        await Task.Delay(downtime, options.TimeProvider, token).ConfigureAwait(false);
+                    }
+
+                    await RestartAsync(token).ConfigureAwait(false);
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default).Unwrap();
+        }
+    }
+
     /// <summary>Stops the server and deletes its data folder if the emulator created it.</summary>
     /// <returns>A task that completes when everything is released.</returns>
     public async ValueTask DisposeAsync()
     {
+        await disposing.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await pendingRestart.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         await StopAsync().ConfigureAwait(false);
+        disposing.Dispose();
         Faults.ReleaseHungNodes();
         lifecycle.Dispose();
         if (ownsDataDirectory)

@@ -16,6 +16,7 @@ internal sealed class EmulatorState
         Options = options;
         Faults = faults;
         Files = files;
+        Executions = executions;
         Models = new ModelFolders(options);
         Catalog = new NodeCatalog(nodes, Models, files, options.ExcludedNodes);
         Validator = new PromptValidator(Catalog, files, options.LegacyUnknownNodeError);
@@ -35,6 +36,12 @@ internal sealed class EmulatorState
     public HistoryStore History { get; }
     public SocketHub Hub { get; }
     public PromptExecutor Executor { get; }
+    /// <summary>How often each prompt id was started (the emulator's whole life).</summary>
+    public ConcurrentDictionary<string, int> Executions { get; }
+
+    /// <summary>Restarts the server after this much downtime (set by the owning emulator; used by the admin route).</summary>
+    public Action<TimeSpan>? RequestRestart { get; set; }
+
     public ConcurrentDictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, UserFile> UserData { get; } = new(StringComparer.Ordinal);
 
