@@ -20,6 +20,7 @@ namespace ComfyUI.Reactive.Emulator;
 public sealed class ComfyEmulator : IAsyncDisposable
 {
     private readonly ComfyEmulatorOptions options;
+    private readonly Nodes.NodeSet nodes;
     private readonly FileStore files;
     private readonly bool ownsDataDirectory;
     private readonly ConcurrentDictionary<string, int> executions = new(StringComparer.Ordinal);
@@ -27,10 +28,14 @@ public sealed class ComfyEmulator : IAsyncDisposable
     private readonly SemaphoreSlim lifecycle = new(1, 1);
     private EmulatorHost? host;
     private long executionsBeforeRestart;
+    private readonly CancellationTokenSource disposing = new();
+    private readonly object restartGate = new();
+    private Task pendingRestart = Task.CompletedTask;
 
-    private ComfyEmulator(ComfyEmulatorOptions options, FileStore files, bool ownsDataDirectory)
+    private ComfyEmulator(ComfyEmulatorOptions options, Nodes.NodeSet nodes, FileStore files, bool ownsDataDirectory)
     {
         this.options = options;
+        this.nodes = nodes;
         this.files = files;
         this.ownsDataDirectory = ownsDataDirectory;
         log = new ExecutionLog(options.MaxHistoryItems);
@@ -81,9 +86,11 @@ public sealed class ComfyEmulator : IAsyncDisposable
     {
         options ??= new ComfyEmulatorOptions();
         options.Validate();
+        // Parsed once: restarts reuse it, and a broken object_info fails here rather than on the first request.
+        var nodes = options.ObjectInfoJson is { } json ? Nodes.NodeSet.FromJson(json) : Nodes.NodeSet.BuiltIn;
         var owns = options.DataDirectory is null;
         var root = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "comfyui-emulator-" + Guid.NewGuid().ToString("N"));
-        var emulator = new ComfyEmulator(options, new FileStore(root), owns);
+        var emulator = new ComfyEmulator(options, nodes, new FileStore(root), owns);
         emulator.files.ClearTemp();
         try
         {
@@ -101,7 +108,8 @@ public sealed class ComfyEmulator : IAsyncDisposable
     private async Task StartHostAsync(int port, CancellationToken ct)
     {
         Faults.Clock = () => options.TimeProvider.GetUtcNow();
-        var state = new EmulatorState(options, Faults, files, executions, log);
+        var state = new EmulatorState(options, nodes, Faults, files, executions, log);
+        state.RequestRestart = ScheduleRestart;
         host = await EmulatorHost.StartAsync(state, port, ct).ConfigureAwait(false);
         Port = host.Port;
         BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
@@ -149,11 +157,47 @@ public sealed class ComfyEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A restart asked for over the admin route: it cannot run inside that request (stopping waits for requests to end),
+    /// so it runs beside it; the downtime is simulated on purpose (the port refuses connections meanwhile).
+    /// </summary>
+    private void ScheduleRestart(TimeSpan downtime)
+    {
+        var token = disposing.Token;
+        lock (restartGate)
+        {
+            pendingRestart = pendingRestart.ContinueWith(
+                async _ =>
+                {
+                    await StopAsync(token).ConfigureAwait(false);
+                    if (downtime > TimeSpan.Zero)
+                    {
+                        await Task.Delay(downtime, options.TimeProvider, token).ConfigureAwait(false);
+                    }
+
+                    await RestartAsync(token).ConfigureAwait(false);
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default).Unwrap();
+        }
+    }
+
     /// <summary>Stops the server and deletes its data folder if the emulator created it.</summary>
     /// <returns>A task that completes when everything is released.</returns>
     public async ValueTask DisposeAsync()
     {
+        await disposing.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await pendingRestart.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         await StopAsync().ConfigureAwait(false);
+        disposing.Dispose();
         Faults.ReleaseHungNodes();
         lifecycle.Dispose();
         if (ownsDataDirectory)

@@ -15,6 +15,31 @@ public sealed class ComfyEmulatorOptions
     public IReadOnlyList<string> Checkpoints { get; init; } = ["v1-5-pruned-emaonly.safetensors"];
 
     /// <summary>
+    /// The files of the other model folders, keyed by folder name as <c>GET /models</c> lists it (<c>loras</c>, <c>vae</c>,
+    /// <c>text_encoders</c>, <c>controlnet</c>, <c>upscale_models</c>…), e.g. <c>["loras"] = ["detail.safetensors"]</c>. They
+    /// are served by <c>GET /models/{folder}</c> and fill the loaders' combos (<c>LoraLoader.lora_name</c>…) as a real
+    /// server fills them from its folders. A <c>checkpoints</c> entry adds to <see cref="Checkpoints"/>. Default: every
+    /// folder empty, like a fresh install.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Models { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>
+    /// The complete <c>GET /object_info</c> answer of a server to emulate (JSON text), e.g. saved from your own ComfyUI with
+    /// its custom nodes; null (the default) uses the built-in node set of a real ComfyUI 0.3.64 (383 nodes). Every node in
+    /// it is validated exactly as the real server validates and runs generically by its declared output types; the nodes
+    /// the emulator implements specifically keep their behaviour. File lists in it are kept, and the emulator's own
+    /// <see cref="Checkpoints"/> and <see cref="Models"/> are added to them.
+    /// </summary>
+    public string? ObjectInfoJson { get; init; }
+
+    /// <summary>
+    /// Serve the fault knobs over HTTP under <c>/emulator/…</c> (a route a real server does not have), so a test suite in
+    /// any language can stop, restart, drop sockets, hang nodes and fail routes. Off by default: a default emulator
+    /// answers those paths like a real server (404/405).
+    /// </summary>
+    public bool AdminRoutes { get; init; }
+
+    /// <summary>
     /// Node class types the emulator pretends not to have (e.g. <c>["ImageBlur"]</c>), as a server without that custom
     /// node: they are absent from <c>GET /object_info</c> and a prompt using one fails validation like an unknown
     /// <c>class_type</c> (see <see cref="LegacyUnknownNodeError"/>). Default: none.
@@ -74,6 +99,17 @@ public sealed class ComfyEmulatorOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535);
         ArgumentOutOfRangeException.ThrowIfLessThan(SamplerStepTime, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Checkpoints);
+        ArgumentNullException.ThrowIfNull(Models);
+        foreach (var (folder, files) in Models)
+        {
+            if (!Nodes.ModelFolders.Names.Contains(folder))
+            {
+                throw new ArgumentException($"'{folder}' is not a model folder of ComfyUI 0.3.64 (GET /models lists them)", nameof(Models));
+            }
+
+            ArgumentNullException.ThrowIfNull(files, nameof(Models));
+        }
+
         ArgumentNullException.ThrowIfNull(ExcludedNodes);
         ArgumentNullException.ThrowIfNull(NodeDelays);
         ArgumentNullException.ThrowIfNull(CheckpointMetadata);

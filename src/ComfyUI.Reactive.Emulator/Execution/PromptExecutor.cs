@@ -76,6 +76,7 @@ internal sealed class PromptExecutor
             try
             {
                 (item, var remaining) = await queue.TakeAsync(faults.WaitWhilePausedAsync, ct).ConfigureAwait(false);
+                await item.Answered.Task.WaitAsync(ct).ConfigureAwait(false);
                 BroadcastStatus(remaining);
             }
             catch (OperationCanceledException)

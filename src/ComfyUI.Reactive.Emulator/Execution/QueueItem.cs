@@ -23,6 +23,12 @@ internal sealed class QueueItem
 
     public long CreateTime { get; init; }
 
+    /// <summary>
+    /// Completed once the <c>POST /prompt</c> answer has been written. The worker waits for it before it announces or runs
+    /// the prompt, so no frame of a prompt can overtake its HTTP answer (the real server answers first).
+    /// </summary>
+    public TaskCompletionSource Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public string? ClientId => ExtraData["client_id"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
     public void WriteNumber(Utf8JsonWriter w) => JsonFrames.WritePythonNumber(w, Number, NumberIsFloat);

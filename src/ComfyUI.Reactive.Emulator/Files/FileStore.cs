@@ -78,7 +78,14 @@ internal sealed class FileStore
     }
 
     /// <summary>Writes a batch of PNGs the way SaveImage names them; returns (filename, subfolder) per image.</summary>
-    public IReadOnlyList<(string FileName, string Subfolder)> SaveImages(string type, string prefix, IReadOnlyList<byte[]> pngs)
+    public IReadOnlyList<(string FileName, string Subfolder)> SaveImages(string type, string prefix, IReadOnlyList<byte[]> pngs) =>
+        SaveFiles(type, prefix, pngs, "png");
+
+    /// <summary>
+    /// Writes files named like every ComfyUI saver (<c>folder_paths.get_save_image_path</c>): <c>prefix_00001_.ext</c>,
+    /// the counter continuing from what the folder holds, subfolders from the prefix; returns (filename, subfolder) each.
+    /// </summary>
+    public IReadOnlyList<(string FileName, string Subfolder)> SaveFiles(string type, string prefix, IReadOnlyList<byte[]> contents, string extension)
     {
         var baseDir = DirectoryOf(type)!;
         var normalized = prefix.Replace('\\', '/');
@@ -88,7 +95,7 @@ internal sealed class FileStore
         var folder = SafeJoin(baseDir, subfolder)
             ?? throw new Nodes.NodeExecutionException("Exception", "**** ERROR: Saving image outside the output folder is not allowed.");
         Directory.CreateDirectory(folder);
-        var result = new List<(string, string)>(pngs.Count);
+        var result = new List<(string, string)>(contents.Count);
         lock (gate)
         {
             var key = folder + "\n" + fileName;
@@ -97,10 +104,10 @@ internal sealed class FileStore
                 counter = ScanCounter(folder, fileName);
             }
 
-            for (var i = 0; i < pngs.Count; i++)
+            for (var i = 0; i < contents.Count; i++)
             {
-                var file = string.Create(CultureInfo.InvariantCulture, $"{fileName.Replace("%batch_num%", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)}_{counter:00000}_.png");
-                File.WriteAllBytes(Path.Combine(folder, file), pngs[i]);
+                var file = string.Create(CultureInfo.InvariantCulture, $"{fileName.Replace("%batch_num%", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)}_{counter:00000}_.{extension}");
+                File.WriteAllBytes(Path.Combine(folder, file), contents[i]);
                 result.Add((file, subfolder));
                 counter++;
             }

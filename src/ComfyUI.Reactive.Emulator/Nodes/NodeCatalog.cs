@@ -1,164 +1,101 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ComfyUI.Reactive.Emulator.Files;
+using ComfyUI.Reactive.Emulator.Nodes.Generic;
 
 namespace ComfyUI.Reactive.Emulator.Nodes;
 
-/// <summary>One declared input of a node, as <c>object_info</c> lists it.</summary>
-internal sealed class InputSpec
-{
-    public required string Name { get; init; }
-    public required bool Required { get; init; }
-
-    /// <summary>The type name (<c>INT</c>, <c>IMAGE</c>, <c>*</c>…); null for legacy combos.</summary>
-    public string? TypeName { get; init; }
-
-    /// <summary>The combo's option list, for legacy list-style combos.</summary>
-    public IReadOnlyList<string>? Combo { get; init; }
-
-    public JsonObject Options { get; init; } = [];
-
-    /// <summary>The <c>[type, options]</c> pair reported as <c>input_config</c> in validation errors.</summary>
-    public required JsonArray Config { get; init; }
-
-    public bool TryGetBound(string key, out JsonElement bound)
-    {
-        bound = default;
-        if (Options[key] is not JsonValue v)
-        {
-            return false;
-        }
-
-        bound = v.GetValue<JsonElement>();
-        return bound.ValueKind == JsonValueKind.Number;
-    }
-}
-
-/// <summary>A node class: its schema from the recorded <c>object_info</c> and its behaviour.</summary>
-internal sealed class NodeSchema
-{
-    public required string ClassType { get; init; }
-    public required IReadOnlyList<InputSpec> Inputs { get; init; }
-    public required IReadOnlyList<string> OutputTypes { get; init; }
-    public required bool OutputNode { get; init; }
-    public required NodeBehavior Behavior { get; init; }
-
-    public InputSpec? Find(string name)
-    {
-        foreach (var i in Inputs)
-        {
-            if (i.Name == name)
-            {
-                return i;
-            }
-        }
-
-        return null;
-    }
-}
-
 /// <summary>
-/// The emulator's node set. Schemas are the real ones, taken verbatim from a recorded 0.3.64 <c>object_info</c>
-/// (embedded <c>object_info.json</c>); only LoadImage's and CheckpointLoaderSimple's file lists are filled in live.
-/// The serialised answer is cached and rebuilt only when the input folder changes.
+/// The node set of one running server: every class of its <see cref="NodeSet"/> (the built-in 0.3.64 one or an imported
+/// <c>object_info</c>) minus the excluded ones, each with its behaviour (specific where the emulator computes the real
+/// thing, <see cref="GenericNode"/> otherwise), loader combos filled from <see cref="ModelFolders"/>, and input-folder
+/// combos listed live. The serialised <c>GET /object_info</c> is cached until a live list changes.
 /// </summary>
 internal sealed class NodeCatalog
 {
-    private readonly JsonObject document;
+    private static readonly Func<NodeBehavior>[] Specific =
+    [
+        () => new EmptyImageNode(), () => new ImageInvertNode(), () => new ImageScaleNode(), () => new ImageBlurNode(),
+        () => new ImageSharpenNode(), () => new SolidMaskNode(), () => new MaskToImageNode(), () => new LoadImageNode(),
+        () => new SaveImageNode(), () => new PreviewImageNode(), () => new PreviewAnyNode(), () => new StringConcatenateNode(),
+        () => new ImageBatchNode(), () => new JoinImageWithAlphaNode(), () => new SaveImageWebsocketNode(),
+        () => new CheckpointLoaderSimpleNode(), () => new ClipTextEncodeNode(), () => new EmptyLatentImageNode(),
+        () => new KSamplerNode(), () => new VaeDecodeNode(), () => new SdkTestSlowProgressNode(),
+    ];
+
     private readonly Dictionary<string, NodeSchema> schemas = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeDefinition> definitions = new(StringComparer.Ordinal);
+    private readonly List<string> order = [];
+    private readonly List<string> live = [];
     private readonly FileStore files;
     private readonly object gate = new();
-    private byte[]? allCache;
-    private int allCacheVersion = -1;
-    private readonly Dictionary<string, (int Version, byte[] Bytes)> oneCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Key, byte[] Bytes)> oneCache = new(StringComparer.Ordinal);
+    private (string Key, byte[] Bytes)? allCache;
 
-    public NodeCatalog(IReadOnlyList<string> checkpoints, FileStore files, IReadOnlyList<string>? excluded = null)
+    public NodeCatalog(NodeSet set, ModelFolders models, FileStore files, IReadOnlyList<string>? excluded = null)
     {
         this.files = files;
-        using var stream = typeof(NodeCatalog).Assembly.GetManifestResourceStream("object_info.json")
-            ?? throw new InvalidOperationException("object_info.json resource missing");
-        document = JsonNode.Parse(stream)!.AsObject();
-        ((JsonArray)document["CheckpointLoaderSimple"]!["input"]!["required"]!["ckpt_name"]!)[0] = new JsonArray(checkpoints.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray());
-
-        NodeBehavior[] behaviors =
-        [
-            new EmptyImageNode(), new ImageInvertNode(), new ImageScaleNode(), new ImageBlurNode(), new ImageSharpenNode(),
-            new SolidMaskNode(), new MaskToImageNode(), new LoadImageNode(), new SaveImageNode(), new PreviewImageNode(),
-            new PreviewAnyNode(), new StringConcatenateNode(), new ImageBatchNode(), new JoinImageWithAlphaNode(),
-            new SaveImageWebsocketNode(), new CheckpointLoaderSimpleNode(), new ClipTextEncodeNode(), new EmptyLatentImageNode(),
-            new KSamplerNode(), new VaeDecodeNode(), new SdkTestSlowProgressNode(),
-        ];
-        foreach (var behavior in behaviors)
+        var specific = Specific.Select(f => f()).ToDictionary(b => b.ClassType, StringComparer.Ordinal);
+        var skip = new HashSet<string>(excluded ?? [], StringComparer.Ordinal);
+        var kept = set.Order.Where(c => !skip.Contains(c)).Select(c => set.TryGet(c, out var d) ? d : null!).ToList();
+        foreach (var definition in kept.Where(d => ModelFolders.Lists(d.ClassType)))
         {
-            schemas[behavior.ClassType] = Parse(behavior, document[behavior.ClassType]!.AsObject());
+            models.Learn(definition);
         }
 
-        // A server without a custom node neither lists nor validates it: removing it here makes both behave that way.
-        foreach (var classType in excluded ?? [])
+        foreach (var shared in kept)
         {
-            schemas.Remove(classType);
-            document.Remove(classType);
+            // Only loaders are copied (to list this server's models); every other definition is shared between servers.
+            var definition = ModelFolders.Lists(shared.ClassType) ? NodeDefinition.Parse(shared.ClassType, models.Fill(shared)) : shared;
+            var classType = definition.ClassType;
+            var behavior = specific.GetValueOrDefault(classType)
+                ?? (FileLoaderNode.Known.TryGetValue(classType, out var loader) ? new FileLoaderNode(definition, loader.Input, loader.Kind) : new GenericNode(definition));
+            schemas[classType] = new NodeSchema
+            {
+                ClassType = classType,
+                Inputs = definition.Inputs,
+                OutputTypes = definition.OutputTypes,
+                OutputNode = definition.OutputNode,
+                Behavior = behavior,
+            };
+            definitions[classType] = definition;
+            order.Add(classType);
+            if (definition.Inputs.Any(i => i.LiveCombo is not null))
+            {
+                live.Add(classType);
+            }
         }
     }
 
     public bool TryGet(string classType, out NodeSchema schema) => schemas.TryGetValue(classType, out schema!);
 
-    public IEnumerable<string> ClassTypes => schemas.Keys;
-
-    private static NodeSchema Parse(NodeBehavior behavior, JsonObject node)
-    {
-        var inputs = new List<InputSpec>();
-        var input = node["input"]!.AsObject();
-        var order = node["input_order"]?.AsObject();
-        foreach (var category in new[] { "required", "optional" })
-        {
-            if (input[category] is not JsonObject group)
-            {
-                continue;
-            }
-
-            var names = order?[category] is JsonArray ordered ? ordered.Select(n => n!.GetValue<string>()) : group.Select(p => p.Key);
-            foreach (var name in names)
-            {
-                var spec = group[name]!.AsArray();
-                var options = spec.Count > 1 && spec[1] is JsonObject o ? o : [];
-                var config = new JsonArray(spec[0]!.DeepClone(), options.DeepClone());
-                inputs.Add(new InputSpec
-                {
-                    Name = name,
-                    Required = category == "required",
-                    TypeName = spec[0] is JsonValue t ? t.GetValue<string>() : null,
-                    Combo = spec[0] is JsonArray list ? list.Select(x => x!.GetValue<string>()).ToList() : null,
-                    Options = options,
-                    Config = config,
-                });
-            }
-        }
-
-        return new NodeSchema
-        {
-            ClassType = behavior.ClassType,
-            Inputs = inputs,
-            OutputTypes = node["output"]!.AsArray().Select(x => x!.GetValue<string>()).ToList(),
-            OutputNode = node["output_node"]?.GetValue<bool>() == true,
-            Behavior = behavior,
-        };
-    }
+    public IEnumerable<string> ClassTypes => order;
 
     /// <summary>The full <c>GET /object_info</c> body.</summary>
     public byte[] AllJson()
     {
+        var listings = Listings(live);
         lock (gate)
         {
-            var version = files.InputVersion;
-            if (allCache is null || allCacheVersion != version)
+            if (allCache is { } cached && cached.Key == listings.Key)
             {
-                RefreshInputList();
-                allCache = JsonSerializer.SerializeToUtf8Bytes(document, NodeJsonContext.Default.JsonObject);
-                allCacheVersion = version;
+                return cached.Bytes;
             }
 
-            return allCache;
+            var bytes = JsonFrames(w =>
+            {
+                w.WriteStartObject();
+                foreach (var classType in order)
+                {
+                    w.WritePropertyName(classType);
+                    WriteDefinition(w, classType, listings.Lists);
+                }
+
+                w.WriteEndObject();
+            });
+            allCache = (listings.Key, bytes);
+            return bytes;
         }
     }
 
@@ -170,23 +107,81 @@ internal sealed class NodeCatalog
             return "{}"u8.ToArray();
         }
 
+        var listings = Listings(live.Contains(classType) ? [classType] : []);
         lock (gate)
         {
-            var version = files.InputVersion;
-            if (!oneCache.TryGetValue(classType, out var cached) || cached.Version != version)
+            if (oneCache.TryGetValue(classType, out var cached) && cached.Key == listings.Key)
             {
-                RefreshInputList();
-                var one = new JsonObject { [classType] = document[classType]!.DeepClone() };
-                cached = (version, JsonSerializer.SerializeToUtf8Bytes(one, NodeJsonContext.Default.JsonObject));
-                oneCache[classType] = cached;
+                return cached.Bytes;
             }
 
-            return cached.Bytes;
+            var bytes = JsonFrames(w =>
+            {
+                w.WriteStartObject();
+                w.WritePropertyName(classType);
+                WriteDefinition(w, classType, listings.Lists);
+                w.WriteEndObject();
+            });
+            oneCache[classType] = (listings.Key, bytes);
+            return bytes;
         }
     }
 
-    private void RefreshInputList() =>
-        ((JsonArray)document["LoadImage"]!["input"]!["required"]!["image"]!)[0] = new JsonArray(files.ListInputFiles().Select(f => (JsonNode?)JsonValue.Create(f)).ToArray());
+    private void WriteDefinition(Utf8JsonWriter w, string classType, Dictionary<(string, string), IReadOnlyList<string>> lists)
+    {
+        var definition = definitions[classType];
+        if (!live.Contains(classType))
+        {
+            w.WriteRawValue(definition.Raw, skipInputValidation: true);
+            return;
+        }
+
+        var copy = (JsonObject)definition.Json.DeepClone();
+        foreach (var spec in definition.Inputs.Where(i => i.LiveCombo is not null))
+        {
+            var declared = copy["input"]![spec.Required ? "required" : "optional"]![spec.Name]!.AsArray();
+            var list = new JsonArray(lists[(classType, spec.Name)].Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+            if (declared[0] is JsonArray)
+            {
+                declared[0] = list;
+            }
+            else if (declared.Count > 1 && declared[1] is JsonObject options)
+            {
+                options["options"] = list;
+            }
+        }
+
+        copy.WriteTo(w);
+    }
+
+    /// <summary>The current input-folder listings of these classes and a key that changes whenever one of them does.</summary>
+    private (string Key, Dictionary<(string, string), IReadOnlyList<string>> Lists) Listings(IEnumerable<string> classTypes)
+    {
+        var lists = new Dictionary<(string, string), IReadOnlyList<string>>();
+        var key = new StringBuilder();
+        foreach (var classType in classTypes)
+        {
+            foreach (var spec in definitions[classType].Inputs.Where(i => i.LiveCombo is not null))
+            {
+                var list = spec.LiveCombo!(files);
+                lists[(classType, spec.Name)] = list;
+                key.Append(classType).Append('.').Append(spec.Name).Append('=').AppendJoin('\u0001', list).Append('\u0000');
+            }
+        }
+
+        return (key.ToString(), lists);
+    }
+
+    private static byte[] JsonFrames(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            write(w);
+        }
+
+        return buffer.ToArray();
+    }
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]

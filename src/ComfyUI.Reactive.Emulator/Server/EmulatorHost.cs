@@ -35,6 +35,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, NoSignalLifetime>();
         if (state.Options.LoggerFactory is { } loggerFactory)
         {
             builder.Services.AddSingleton(loggerFactory);
@@ -63,6 +64,13 @@ internal sealed class EmulatorHost : IAsyncDisposable
 
     private async Task FaultsAsync(HttpContext ctx, RequestDelegate next)
     {
+        if (State.Options.AdminRoutes && ctx.Request.Path.StartsWithSegments(Faults.AdminRoutes.Prefix, StringComparison.Ordinal))
+        {
+            // The control plane ignores the faults it controls, so a test can always undo them.
+            await next(ctx).ConfigureAwait(false);
+            return;
+        }
+
         var faults = State.Faults;
         var delay = faults.ResponseDelay;
         if (delay > TimeSpan.Zero)
@@ -137,6 +145,11 @@ internal sealed class EmulatorHost : IAsyncDisposable
         Map("GET", "/jobs/{id}", JobRoutes.Get, apiOnly: true);
         Map("POST", "/jobs/{id}/cancel", JobRoutes.CancelOne, apiOnly: true);
         Map("POST", "/jobs/cancel", JobRoutes.CancelMany, apiOnly: true);
+
+        if (State.Options.AdminRoutes)
+        {
+            Faults.AdminRoutes.Map(app, State);
+        }
 
         // aiohttp's static catch-all: unknown GETs are 404, other methods 405.
         app.MapFallback(ctx => HttpBodies.Empty(ctx, HttpMethods.IsGet(ctx.Request.Method) ? 404 : 405));

@@ -11,12 +11,14 @@ namespace ComfyUI.Reactive.Emulator.Server;
 /// <summary>Everything one running server instance holds; a restart builds a new one (like a real process restart).</summary>
 internal sealed class EmulatorState
 {
-    public EmulatorState(ComfyEmulatorOptions options, EmulatorFaults faults, FileStore files, ConcurrentDictionary<string, int> executions, ExecutionLog log)
+    public EmulatorState(ComfyEmulatorOptions options, NodeSet nodes, EmulatorFaults faults, FileStore files, ConcurrentDictionary<string, int> executions, ExecutionLog log)
     {
         Options = options;
         Faults = faults;
         Files = files;
-        Catalog = new NodeCatalog(options.Checkpoints, files, options.ExcludedNodes);
+        Executions = executions;
+        Models = new ModelFolders(options);
+        Catalog = new NodeCatalog(nodes, Models, files, options.ExcludedNodes);
         Validator = new PromptValidator(Catalog, files, options.LegacyUnknownNodeError);
         Queue = new PromptQueue();
         History = new HistoryStore(options.MaxHistoryItems);
@@ -27,12 +29,19 @@ internal sealed class EmulatorState
     public ComfyEmulatorOptions Options { get; }
     public EmulatorFaults Faults { get; }
     public FileStore Files { get; }
+    public ModelFolders Models { get; }
     public NodeCatalog Catalog { get; }
     public PromptValidator Validator { get; }
     public PromptQueue Queue { get; }
     public HistoryStore History { get; }
     public SocketHub Hub { get; }
     public PromptExecutor Executor { get; }
+    /// <summary>How often each prompt id was started (the emulator's whole life).</summary>
+    public ConcurrentDictionary<string, int> Executions { get; }
+
+    /// <summary>Restarts the server after this much downtime (set by the owning emulator; used by the admin route).</summary>
+    public Action<TimeSpan>? RequestRestart { get; set; }
+
     public ConcurrentDictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, UserFile> UserData { get; } = new(StringComparer.Ordinal);
 

@@ -9,14 +9,6 @@ namespace ComfyUI.Reactive.Emulator.Server;
 internal static class InfoRoutes
 {
     private static readonly byte[] EmptyArray = "[]"u8.ToArray();
-    private static readonly HashSet<string> ModelFolders = LoadModelFolders();
-
-    private static HashSet<string> LoadModelFolders()
-    {
-        var array = JsonNode.Parse(Fixtures.Models)!.AsArray();
-        return array.Select(n => n!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
-    }
-
     public static Task ObjectInfo(HttpContext ctx, EmulatorState state) => HttpBodies.Json(ctx, state.Catalog.AllJson());
 
     public static Task ObjectInfoOne(HttpContext ctx, EmulatorState state) =>
@@ -31,21 +23,21 @@ internal static class InfoRoutes
     public static Task ModelFolder(HttpContext ctx, EmulatorState state)
     {
         var folder = (string)ctx.Request.RouteValues["folder"]!;
-        if (folder == "checkpoints")
+        if (state.Models.Files(folder) is not { } names)
         {
-            return HttpBodies.Json(ctx, JsonFrames.Write(state.Options.Checkpoints, static (w, c) =>
-            {
-                w.WriteStartArray();
-                foreach (var name in c)
-                {
-                    w.WriteStringValue(name);
-                }
-
-                w.WriteEndArray();
-            }));
+            return HttpBodies.Empty(ctx, 404);
         }
 
-        return ModelFolders.Contains(folder) ? HttpBodies.Json(ctx, EmptyArray) : HttpBodies.Empty(ctx, 404);
+        return HttpBodies.Json(ctx, JsonFrames.Write(names, static (w, c) =>
+        {
+            w.WriteStartArray();
+            foreach (var name in c)
+            {
+                w.WriteStringValue(name);
+            }
+
+            w.WriteEndArray();
+        }));
     }
 
     /// <summary>
@@ -58,7 +50,7 @@ internal static class InfoRoutes
         var folder = (string)ctx.Request.RouteValues["folder"]!;
         var filename = ctx.Request.Query["filename"].ToString();
         if (folder != "checkpoints" || !filename.EndsWith(".safetensors", StringComparison.Ordinal) ||
-            !state.Options.Checkpoints.Contains(filename, StringComparer.Ordinal) ||
+            !(state.Models.Files("checkpoints") ?? []).Contains(filename, StringComparer.Ordinal) ||
             !state.Options.CheckpointMetadata.TryGetValue(filename, out var metadata))
         {
             return HttpBodies.Empty(ctx, 404);

@@ -118,17 +118,28 @@ internal static partial class PromptRoutes
         };
         // Materialise the JSON object now: the worker and GET /queue read it later from other threads.
         _ = extraData.Count;
-        state.Executor.BroadcastStatus(state.Queue.Put(item));
-        await HttpBodies.Json(ctx, JsonFrames.Write((item, outcome.NodeErrors), static (w, s) =>
+        var remaining = state.Queue.Put(item);
+        try
         {
-            w.WriteStartObject();
-            w.WriteString("prompt_id", s.item.PromptId);
-            w.WritePropertyName("number");
-            s.item.WriteNumber(w);
-            w.WritePropertyName("node_errors");
-            s.NodeErrors.WriteTo(w);
-            w.WriteEndObject();
-        })).ConfigureAwait(false);
+            await HttpBodies.Json(ctx, JsonFrames.Write((item, outcome.NodeErrors), static (w, s) =>
+            {
+                w.WriteStartObject();
+                w.WriteString("prompt_id", s.item.PromptId);
+                w.WritePropertyName("number");
+                s.item.WriteNumber(w);
+                w.WritePropertyName("node_errors");
+                s.NodeErrors.WriteTo(w);
+                w.WriteEndObject();
+            })).ConfigureAwait(false);
+            // Flushed to the socket, not just buffered: only then may the worker send frames of this prompt.
+            await ctx.Response.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // The item is queued (GET /queue shows it) before the answer; the status frame and the worker follow it.
+            state.Executor.BroadcastStatus(remaining);
+            item.Answered.TrySetResult();
+        }
     }
 
     private static bool TryFloat(JsonNode? node, out double value)

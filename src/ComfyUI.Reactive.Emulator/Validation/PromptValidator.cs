@@ -335,9 +335,11 @@ internal sealed class PromptValidator(NodeCatalog catalog, FileStore files, bool
                 continue;
             }
 
-            if (spec.Combo is { } combo && (converted is not string str || !combo.Contains(str)))
+            // Only legacy list combos are checked: 0.3.64 tests isinstance(input_type, list), so V3 "COMBO" inputs pass any value.
+            if (spec.CurrentCombo(files) is { } combo && (converted is not string str || !combo.Contains(str)))
             {
                 var big = combo.Count > 20;
+                var config = spec.LiveCombo is null ? spec.Config.DeepClone() : new JsonArray(new JsonArray(combo.Select(c => (JsonNode?)c).ToArray()), spec.Options.DeepClone());
                 errors.Add(new JsonObject
                 {
                     ["type"] = "value_not_in_list",
@@ -346,7 +348,7 @@ internal sealed class PromptValidator(NodeCatalog catalog, FileStore files, bool
                     ["extra_info"] = new JsonObject
                     {
                         ["input_name"] = x,
-                        ["input_config"] = big ? null : spec.Config.DeepClone(),
+                        ["input_config"] = big ? null : config,
                         ["received_value"] = val?.DeepClone(),
                     },
                 });

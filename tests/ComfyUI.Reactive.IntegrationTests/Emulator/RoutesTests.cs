@@ -99,7 +99,19 @@ public sealed class RoutesTests : IAsyncLifetime, IDisposable
         }
 
         Assert.Equal("""["v1-5-pruned-emaonly.safetensors"]""", all["CheckpointLoaderSimple"]!["input"]!["required"]!["ckpt_name"]![0]!.ToJsonString());
-        Assert.Equal(21, all.AsObject().Count);
+        // The whole real 0.3.64 set (383 nodes, embedded verbatim) plus the recordings' test node; only file lists differ.
+        using var stream = typeof(ComfyEmulator).Assembly.GetManifestResourceStream("object_info.json")!;
+        var snapshot = JsonNode.Parse(stream)!.AsObject();
+        Assert.Equal(383, snapshot.Count);
+        Assert.Equal(384, all.AsObject().Count);
+        Assert.Equal(snapshot.Select(p => p.Key).Append("SdkTestSlowProgress"), all.AsObject().Select(p => p.Key));
+        string[] listsFiles = ["CheckpointLoaderSimple", "CheckpointLoader", "unCLIPCheckpointLoader", "ImageOnlyCheckpointLoader", "CreateHookModelAsLora", "CreateHookModelAsLoraModelOnly", "VAELoader", "LoadImage", "LoadImageMask"];
+        foreach (var (name, schema) in snapshot.Where(p => !listsFiles.Contains(p.Key)))
+        {
+            Assert.True(JsonNode.DeepEquals(schema, all[name]), name);
+        }
+
+        Assert.Equal("""["pixel_space"]""", all["VAELoader"]!["input"]!["required"]!["vae_name"]![0]!.ToJsonString());
         Assert.True(JsonNode.DeepEquals(all["ImageBlur"], (await Fixture.GetJsonAsync(http, "/api/object_info/ImageBlur"))["ImageBlur"]));
     }
 
