@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
+
+/// <summary>
+/// What one client process cost, measured by the process itself and printed as one JSON line on stdout: whole-process
+/// CPU (user + system, every thread: JIT, GC, the thread pool, the client), peak resident memory, and the times that a
+/// user of a batch tool or a short-lived worker pays.
+/// </summary>
+/// <param name="Kind"><c>raw</c> or <c>sdk</c>.</param>
+/// <param name="Jobs">Jobs run.</param>
+/// <param name="CpuMs">User + system CPU of the whole process from its start to the end of the work.</param>
+/// <param name="PeakRssMb">Peak resident set (VmHWM).</param>
+/// <param name="ReadyMs">From the process start (as the OS recorded it) to connected and ready to submit.</param>
+/// <param name="FirstPromptMs">From the first submission to the first <c>execution_start</c>; null without jobs.</param>
+/// <param name="WallMs">From the process start to the end of the work.</param>
+/// <param name="JitMethods">Methods the JIT compiled (<see cref="System.Runtime.JitInfo"/>): what start-up CPU mostly is.</param>
+/// <param name="JitMs">Time spent in the JIT, over all threads.</param>
+internal sealed record ProcessSample(
+    string Kind, int Jobs, double CpuMs, double PeakRssMb, double ReadyMs, double? FirstPromptMs, double WallMs, long JitMethods, double JitMs)
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>The prefix of the line a child prints, so the parent finds it among other output.</summary>
+    public const string LinePrefix = "PROCESS-SAMPLE ";
+
+    /// <summary>Measures this process now.</summary>
+    public static ProcessSample Measure(string kind, int jobs, DateTime readyAt, TimeSpan? firstPrompt)
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var start = self.StartTime.ToUniversalTime();
+        var now = DateTime.UtcNow;
+        return new ProcessSample(
+            kind,
+            jobs,
+            self.TotalProcessorTime.TotalMilliseconds,
+            PeakRssBytes() / (1024.0 * 1024.0),
+            (readyAt - start).TotalMilliseconds,
+            firstPrompt?.TotalMilliseconds,
+            (now - start).TotalMilliseconds,
+            System.Runtime.JitInfo.GetCompiledMethodCount(),
+            System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
+    }
+
+    public string ToLine() => LinePrefix + JsonSerializer.Serialize(this, Json);
+
+    public static ProcessSample? TryParse(string line) =>
+        line.StartsWith(LinePrefix, StringComparison.Ordinal)
+            ? JsonSerializer.Deserialize<ProcessSample>(line[LinePrefix.Length..], Json)
+            : null;
+
+    /// <summary>VmHWM from /proc (the kernel's own high-water mark of resident memory); the runtime's figure elsewhere.</summary>
+    private static long PeakRssBytes()
+    {
+        const string status = "/proc/self/status";
+        if (File.Exists(status))
+        {
+            foreach (var line in File.ReadLines(status))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.PeakWorkingSet64;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
+using ComfyUI.Reactive.Jobs;
+using ComfyUI.Reactive.Pooling;
+using ComfyUI.Reactive.Workflows;
+
+namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
+
+/// <summary>The SDK as a user runs it: one <see cref="ComfyClient"/> per server in one <see cref="ComfyPool"/> with its
+/// defaults, every job submitted at once with <see cref="ComfyPool.RunAsync"/>.</summary>
+internal static class SdkPoolProcess
+{
+    public static async Task<ProcessSample> RunAsync(IReadOnlyList<Uri> servers, int jobs, string workflowJson)
+    {
+        var clients = servers.Select(s => new ComfyClient(new ComfyClientOptions { BaseAddress = s })).ToList();
+        var pool = new ComfyPool();
+        foreach (var client in clients)
+        {
+            pool.AddServer(client);
+        }
+
+        await pool.Servers
+            .Scan(new Dictionary<ServerId, ServerState>(), (states, s) => { states[s.Server] = s.State; return states; })
+            .FirstAsync(states => states.Count == servers.Count && states.Values.All(s => s == ServerState.Ready))
+            .ToTask()
+            .WaitAsync(TimeSpan.FromSeconds(60))
+            .ConfigureAwait(false);
+        var readyAt = DateTime.UtcNow;
+
+        var template = Workflow.Parse(workflowJson);
+        var firstStart = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var submittedAt = DateTime.UtcNow;
+        var runs = Enumerable.Range(1, jobs)
+            .Select(n => pool.Run(template.Set("1.inputs.string_a", $"job {n}"))
+                .Do(u =>
+                {
+                    if (u is JobStarted)
+                    {
+                        firstStart.TrySetResult(DateTime.UtcNow);
+                    }
+                })
+                .ToTask())
+            .ToList();
+        await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(30)).ConfigureAwait(false);
+        TimeSpan? firstPrompt = jobs > 0 ? (await firstStart.Task.ConfigureAwait(false)) - submittedAt : null;
+        var sample = ProcessSample.Measure("sdk", jobs, readyAt, firstPrompt);
+
+        await pool.DisposeAsync().ConfigureAwait(false);
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return sample;
+    }
+}
