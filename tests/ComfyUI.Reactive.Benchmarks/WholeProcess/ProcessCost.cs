@@ -22,6 +22,7 @@ internal sealed class ProcessCost
         int servers = 3, jobMs = 200, repeats = 3;
         var counts = new[] { 0, 120, 1000 };
         var kinds = new[] { "raw", "sdk" };
+        var childEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -31,6 +32,10 @@ internal sealed class ProcessCost
                 case "--repeats": repeats = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--jobs": counts = [.. args[i + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]; break;
                 case "--kinds": kinds = args[i + 1].Split(','); break;
+                case "--child-env":
+                    var pair = args[i + 1].Split('=', 2);
+                    childEnvironment[pair[0]] = pair[1];
+                    break;
                 default:
                     Console.Error.WriteLine($"unknown argument {args[i]}");
                     return 2;
@@ -60,7 +65,7 @@ internal sealed class ProcessCost
                     // Alternate which kind goes first, so neither always meets a warmer machine.
                     foreach (var kind in r % 2 == 0 ? kinds : kinds.Reverse())
                     {
-                        var sample = await RunChildAsync(kind, urls, jobs).ConfigureAwait(false);
+                        var sample = await RunChildAsync(kind, urls, jobs, childEnvironment).ConfigureAwait(false);
                         samples.Add(sample);
                         Console.Error.WriteLine(FormattableString.Invariant(
                             $"  {kind} {jobs} jobs: cpu {sample.CpuMs:F0} ms, rss {sample.PeakRssMb:F0} MB, ready {sample.ReadyMs:F0} ms, first {sample.FirstPromptMs:F0} ms, wall {sample.WallMs:F0} ms, jit {sample.JitMethods} methods {sample.JitMs:F0} ms"));
@@ -93,10 +98,15 @@ internal sealed class ProcessCost
         return 0;
     }
 
-    private static async Task<ProcessSample> RunChildAsync(string kind, string urls, int jobs)
+    private static async Task<ProcessSample> RunChildAsync(string kind, string urls, int jobs, Dictionary<string, string> environment)
     {
         var self = Environment.ProcessPath!;
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             info.ArgumentList.Add(typeof(ProcessCost).Assembly.Location);
