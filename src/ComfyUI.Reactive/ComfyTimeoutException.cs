@@ -45,4 +45,7 @@ public class ComfyTimeoutException : ComfyException
 
     /// <summary>The configured limit that was exceeded.</summary>
     public TimeSpan Limit { get; }
+
+    /// <summary>Always true: a limit fired because the server was slow, busy or stuck at that moment.</summary>
+    public override bool IsTransient => true;
 }
