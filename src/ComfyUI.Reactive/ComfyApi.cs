@@ -31,6 +31,7 @@ public sealed partial class ComfyApi
     private readonly IComfyRestApi _api;
     private readonly IComfyJobsApi _jobs;
     private readonly RestErrorTranslator _errors;
+    private readonly ComfyCredentials[] _credentials;
     private int _disposed;
 
     /// <summary>Builds the HTTP pipeline from validated options; the options are read once, later changes have no effect.</summary>
@@ -40,7 +41,7 @@ public sealed partial class ComfyApi
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
-        var credentials = options.Credentials.ToArray();
+        var credentials = _credentials = options.Credentials.ToArray();
         HttpMessageHandler inner;
         if (options.HttpClient is { } client)
         {
