@@ -45,16 +45,19 @@ var updates = subjects
     .Publish();
 
 var fractions = new double[subjects.Length];
-var overall = updates
+var overallEnded = updates
     .Where(x => x.Update is JobProgress or JobCompleted)
     .Select(x =>
     {
         fractions[x.Index] = x.Update is JobProgress p ? p.Fraction : 1.0;
         return fractions.Average();
     })
-    .Sample(TimeSpan.FromMilliseconds(200))
+    // Sampling alone would drop the final value (the last tick comes after the end): merge it in, so a log ends at 100 %.
+    .Publish(overall => overall.Sample(TimeSpan.FromMilliseconds(200)).Merge(overall.LastOrDefaultAsync()))
     .DistinctUntilChanged()
-    .Subscribe(f => Console.WriteLine($"overall [{new string('#', (int)(f * 40)),-40}] {f,4:P0}"));
+    .Do(f => Console.WriteLine($"overall [{new string('#', (int)(f * 40)),-40}] {f,4:P0}"))
+    .LastOrDefaultAsync()
+    .ToTask();
 
 var previews = updates
     .Where(x => x.Update is JobPreview)
@@ -68,11 +71,11 @@ var results = updates
     .ToList()
     .ToTask();
 
-using (overall)
 using (previews)
 using (updates.Connect())
 {
     var all = await results;
+    await overallEnded;
     Console.WriteLine($"{all.Count} of {subjects.Length} jobs completed.");
     return all.Count == subjects.Length ? 0 : 1;
 }

@@ -108,6 +108,12 @@ try
             });
         });
 
+    // Redirected output (a CI log) gets the bar's frames only now and then, so the last one may be mid-run: say the end.
+    if (!AnsiConsole.Profile.Capabilities.Interactive)
+    {
+        AnsiConsole.MarkupLine("Done: 100%");
+    }
+
     AnsiConsole.MarkupLine($"{previews} previews received; {Markup.Escape(result!.Timings.ToString())}");
     var saved = 0;
     foreach (var image in result.Images)

@@ -85,6 +85,38 @@ public sealed partial class ComfyApi
         }
     }
 
+    /// <summary>
+    /// The <c>/view</c> address of a file, to hand to a browser, an <c>&lt;img src&gt;</c> or another process (what
+    /// comfyui-node calls <c>getPathImage</c>). Nothing is requested.
+    /// </summary>
+    /// <param name="file">The file, e.g. from <see cref="NodeOutput.Images"/> or <see cref="UploadResult.ToFileReference"/>.</param>
+    /// <param name="includeCredentials">Put the configured <see cref="ComfyCredentials.QueryToken"/> credentials into the
+    /// query. Default false: a URL is copied, logged and kept in browser histories, so a secret goes into one only when
+    /// asked for. Header credentials (<see cref="ComfyCredentials.Basic"/>, <see cref="ComfyCredentials.Bearer"/>,
+    /// <see cref="ComfyCredentials.Header"/>) cannot travel in a URL and are never added; whoever opens the URL must
+    /// authenticate to the proxy itself.</param>
+    /// <returns>An absolute URI: the base address (its path prefix kept), <c>/api/view</c> (or <c>/view</c> when
+    /// <see cref="ComfyClientOptions.UseApiPrefix"/> is off), and the escaped <c>filename</c>, <c>subfolder</c> and
+    /// <c>type</c>.</returns>
+    public Uri GetViewUri(ComfyFileReference file, bool includeCredentials = false)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentException.ThrowIfNullOrEmpty(file.Filename, nameof(file));
+        var query = $"filename={Uri.EscapeDataString(file.Filename)}&subfolder={Uri.EscapeDataString(file.Subfolder ?? string.Empty)}" +
+            $"&type={Uri.EscapeDataString(string.IsNullOrEmpty(file.Type) ? "output" : file.Type)}";
+        var uri = new Uri(_apiClient.BaseAddress!, "view?" + query);
+        if (includeCredentials)
+        {
+            foreach (var credential in _credentials)
+            {
+                // Only query tokens change a URI; header credentials have nowhere to go in one.
+                uri = credential.ApplyToWebSocket(uri, static (_, _) => { });
+            }
+        }
+
+        return uri;
+    }
+
     /// <summary>Reads the <c>__metadata__</c> of a safetensors model (<c>GET /view_metadata/{folder}</c>).</summary>
     /// <param name="folderName">The model folder, e.g. <c>loras</c>.</param>
     /// <param name="fileName">The <c>.safetensors</c> file within it.</param>

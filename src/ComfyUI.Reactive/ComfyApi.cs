@@ -16,8 +16,14 @@ namespace ComfyUI.Reactive;
 /// <see cref="ComfyClientOptions.HttpMessageHandler"/> (never disposed here) or a handler of our own.</para>
 /// <para>Paths use the <c>/api</c> prefix unless <see cref="ComfyClientOptions.UseApiPrefix"/> is off. The class is thread-safe;
 /// calls complete on thread-pool threads.</para>
+/// <para><b>Owned by its <see cref="ComfyClient"/>.</b> It is deliberately not <see cref="IDisposable"/>: the client
+/// releases its HTTP resources when the client is disposed, and nothing a caller does with <c>comfy.Api</c> can break the
+/// client (a <c>using (comfy.Api)</c> does not compile, instead of silently ending every later REST call and job).</para>
 /// </remarks>
-public sealed partial class ComfyApi : IDisposable
+[System.Diagnostics.CodeAnalysis.SuppressMessage(
+    "Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "Owned by ComfyClient, which releases it (Release) on DisposeAsync; being IDisposable let callers break the client.")]
+public sealed partial class ComfyApi
 {
     private readonly HttpMessageHandler? _ownedHandler;
     private readonly HttpClient _apiClient;
@@ -25,6 +31,7 @@ public sealed partial class ComfyApi : IDisposable
     private readonly IComfyRestApi _api;
     private readonly IComfyJobsApi _jobs;
     private readonly RestErrorTranslator _errors;
+    private readonly ComfyCredentials[] _credentials;
     private int _disposed;
 
     /// <summary>Builds the HTTP pipeline from validated options; the options are read once, later changes have no effect.</summary>
@@ -34,7 +41,7 @@ public sealed partial class ComfyApi : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
-        var credentials = options.Credentials.ToArray();
+        var credentials = _credentials = options.Credentials.ToArray();
         HttpMessageHandler inner;
         if (options.HttpClient is { } client)
         {
@@ -67,8 +74,9 @@ public sealed partial class ComfyApi : IDisposable
         _errors = new RestErrorTranslator(options.BaseAddress, credentials, options.RequestTimeout);
     }
 
-    /// <summary>Releases the HTTP clients and the handler this instance created; a caller-supplied client or handler is left open.</summary>
-    public void Dispose()
+    /// <summary>Releases the HTTP clients and the handler this instance created; a caller-supplied client or handler is left open.
+    /// Only the owning <see cref="ComfyClient"/> calls it (see the class remarks).</summary>
+    internal void Release()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {

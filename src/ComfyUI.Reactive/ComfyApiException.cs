@@ -60,4 +60,9 @@ public class ComfyApiException : ComfyException
 
     /// <summary>The response body as text (possibly shortened), or null when the server sent none.</summary>
     public string? ResponseBody { get; }
+
+    /// <summary>True for 5xx, 408 (request timeout) and 429 (too many requests): the server's state, not the request.
+    /// Any other status (and an answer that could not be read) comes back the same on a retry.</summary>
+    public override bool IsTransient =>
+        (int)StatusCode is >= 500 and < 600 || StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 }

@@ -40,4 +40,7 @@ public class ComfyAuthenticationException : ComfyApiException
         : base(message, statusCode, method, requestUri, responseBody)
     {
     }
+
+    /// <summary>Always false: the same credentials are refused again.</summary>
+    public override bool IsTransient => false;
 }

@@ -219,7 +219,7 @@ public sealed partial class ComfyClient : IAsyncDisposable
         _pump.Dispose();
         _events.OnCompleted();
         _events.Dispose();
-        Api.Dispose();
+        Api.Release();
     }
 
     private void SubscriberFailed(Exception ex) => ClientLog.SubscriberFailed(_logger, ex.GetType().Name, ex.Message);

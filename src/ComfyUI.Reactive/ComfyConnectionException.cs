@@ -48,4 +48,7 @@ public class ComfyConnectionException : ComfyException
             return false;
         }
     }
+
+    /// <summary>Always true: the server may be reachable again later, and a lost prompt can be submitted again.</summary>
+    public override bool IsTransient => true;
 }

@@ -64,4 +64,7 @@ public class ComfyPromptValidationException : ComfyApiException
 
     /// <summary>Every node with validation errors of its own, by node id (<c>node_errors</c>).</summary>
     public IReadOnlyDictionary<string, NodeValidationError> NodeErrors { get; }
+
+    /// <summary>Always false: the same workflow is rejected the same way again (fix the workflow or install what it needs).</summary>
+    public override bool IsTransient => false;
 }

@@ -51,4 +51,7 @@ public class ComfyTimeoutException : ComfyException
     /// A <see cref="Pooling.ComfyPool"/> does not count such an attempt as a server fault: it moves the job to a free server,
     /// or queues it again for when this one can take it. False for the other phases.</summary>
     public bool ServerBusy { get; init; }
+
+    /// <summary>Always true: a limit fired because the server was slow, busy or stuck at that moment.</summary>
+    public override bool IsTransient => true;
 }

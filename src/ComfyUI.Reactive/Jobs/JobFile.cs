@@ -43,7 +43,42 @@ public sealed class JobFile
     public async Task<string> DownloadAsync(string folder, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        var path = ResolveLocalPath(folder, Reference.Filename);
+        return await WriteAsync(ResolveLocalPath(folder, Reference.Filename), overwrite, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Downloads the file to exactly <paramref name="path"/>, a name you chose (the server's name is not used at all).
+    /// Missing folders of the path are created.
+    /// </summary>
+    /// <param name="path">The target file, absolute or relative to the current directory; your path, so it is trusted
+    /// as given (unlike the server's name, see <see cref="DownloadAsync"/>).</param>
+    /// <param name="overwrite">Replace an existing file (default false: an existing file is an error).</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    /// <returns>The full path of the written file.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a folder (ends in a separator).</exception>
+    /// <exception cref="IOException">The file exists and <paramref name="overwrite"/> is false.</exception>
+    public Task<string> DownloadToFileAsync(string path, bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Path.EndsInDirectorySeparator(path))
+        {
+            throw new ArgumentException($"'{path}' names a folder; pass a file path, or use DownloadAsync(folder) to keep the server's name.", nameof(path));
+        }
+
+        return WriteAsync(Path.GetFullPath(path), overwrite, cancellationToken);
+    }
+
+    /// <summary>The <c>/view</c> address of this file, for a browser or an <c>&lt;img src&gt;</c>; see
+    /// <see cref="ComfyApi.GetViewUri"/> (credentials only when <paramref name="includeCredentials"/> is true, and only query tokens).</summary>
+    /// <param name="includeCredentials">Put the configured query-token credentials into the URL.</param>
+    /// <returns>The absolute URI.</returns>
+    public Uri GetViewUri(bool includeCredentials = false) => _api.GetViewUri(Reference, includeCredentials);
+
+    /// <summary>Returns the server's file name.</summary>
+    public override string ToString() => Reference.Filename;
+
+    private async Task<string> WriteAsync(string path, bool overwrite, CancellationToken cancellationToken)
+    {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var source = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
         await using (source.ConfigureAwait(false))
@@ -57,9 +92,6 @@ public sealed class JobFile
 
         return path;
     }
-
-    /// <summary>Returns the server's file name.</summary>
-    public override string ToString() => Reference.Filename;
 
     /// <summary>The local path for a server-supplied name inside <paramref name="folder"/>, or an exception.</summary>
     internal static string ResolveLocalPath(string folder, string serverName)

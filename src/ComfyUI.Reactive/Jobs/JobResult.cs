@@ -53,7 +53,14 @@ public sealed class JobResult
     public JobOutput this[string aliasOrNodeId] =>
         TryGetOutput(aliasOrNodeId, out var output)
             ? output
-            : throw new KeyNotFoundException($"The job has no output '{aliasOrNodeId}'. Outputs: {string.Join(", ", Outputs.Keys)}; aliases: {string.Join(", ", Aliases.Keys)}.");
+            : throw new KeyNotFoundException($"The job has no output '{aliasOrNodeId}'. {Describe("Outputs (node ids)", Outputs.Keys)}; {Describe("aliases", Aliases.Keys)}{(Aliases.Count == 0 ? " (name an output with Workflow.Output(alias, nodeId))" : string.Empty)}.");
+
+    // An empty list must read as "none", not as a dangling "aliases: ." that looks like a formatting bug.
+    private static string Describe(string what, IEnumerable<string> keys)
+    {
+        var list = string.Join(", ", keys.Select(k => $"'{k}'"));
+        return list.Length == 0 ? $"{what}: none" : $"{what}: {list}";
+    }
 
     /// <summary>Finds the output of an alias or node id.</summary>
     /// <param name="aliasOrNodeId">An alias or a node id.</param>

@@ -58,7 +58,12 @@ public sealed record JobNodeStarted(string PromptId, string NodeId, string? Clas
 /// <param name="Max">Total steps of that node.</param>
 /// <param name="Fraction">The whole job, 0..1, never decreasing: the nodes that run or are cached, cached and finished
 /// nodes counted as done, the running node by its steps.</param>
-public sealed record JobProgress(string PromptId, string? NodeId, double Value, double Max, double Fraction) : JobUpdate(PromptId);
+public sealed record JobProgress(string PromptId, string? NodeId, double Value, double Max, double Fraction) : JobUpdate(PromptId)
+{
+    /// <summary>The estimated time until the job completes (see <see cref="Progress.ProgressEstimator"/> for how it is
+    /// estimated and its limits); null when no estimate is available yet, zero at completion.</summary>
+    public TimeSpan? EstimatedRemaining { get; init; }
+}
 
 /// <summary>A preview image (a sampler's latent preview and the like). Bounded by <see cref="JobOptions.PreviewInterval"/>.</summary>
 /// <param name="PromptId">The job's prompt id.</param>

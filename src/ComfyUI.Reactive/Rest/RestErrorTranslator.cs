@@ -27,11 +27,15 @@ internal sealed class RestErrorTranslator
 
     private readonly IReadOnlyList<ComfyCredentials> _credentials;
     private readonly TimeSpan _requestTimeout;
+    private readonly string _basePath;
+    private readonly bool _isHttps;
 
     internal RestErrorTranslator(Uri baseAddress, IReadOnlyList<ComfyCredentials> credentials, TimeSpan requestTimeout)
     {
         _credentials = credentials;
         _requestTimeout = requestTimeout;
+        _basePath = baseAddress.AbsolutePath;
+        _isHttps = baseAddress.Scheme == Uri.UriSchemeHttps;
         RedactedBaseAddress = Redact(WithoutUserInfo(baseAddress)).ToString();
     }
 
@@ -107,6 +111,9 @@ internal sealed class RestErrorTranslator
 
         var hint = status switch
         {
+            // A base address with a path is the likelier mistake: ComfyUI serves every route at the root of its port.
+            HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed when _basePath.Length > 1 =>
+                $" (the base address {RedactedBaseAddress} has the path '{_basePath}': ComfyUI serves its routes at the root of its port, so unless a reverse proxy maps that prefix, drop the path; a server too old for the route answers the same)",
             HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed => " (on a route the server should have, this usually means the server is too old for it)",
             HttpStatusCode.RequestEntityTooLarge => " (the body exceeds the server's --max-upload-size)",
             _ => string.Empty,
@@ -141,11 +148,37 @@ internal sealed class RestErrorTranslator
 
         if (cause is HttpRequestException or IOException or SocketException)
         {
+            var tls = Find<System.Security.Authentication.AuthenticationException>(cause) is not null;
+            var plainHttp = tls && _isHttps
+                ? $" The server may speak plain HTTP (ComfyUI does unless a proxy in front of it adds TLS): try {RedactedBaseAddress.Replace("https://", "http://", StringComparison.Ordinal)}."
+                : string.Empty;
             return new ComfyConnectionException(
-                $"Could not reach the ComfyUI server at {RedactedBaseAddress}: {Redact(cause.Message)}", cause as HttpRequestException);
+                $"Could not reach the ComfyUI server at {RedactedBaseAddress}: {Reason(cause)}{plainHttp}", cause as HttpRequestException);
         }
 
         return new ComfyException($"{what} failed: {Redact(cause.Message)}");
+    }
+
+    /// <summary>
+    /// The causes along the inner-exception chain in one sentence. .NET's outer messages often only say "see inner
+    /// exception" (a failed TLS handshake does), which tells a person reading a log nothing; the inner ones say why.
+    /// </summary>
+    private string Reason(Exception cause)
+    {
+        var parts = new List<string>();
+        for (var e = cause; e is not null; e = e.InnerException)
+        {
+            var message = e.Message
+                .Replace(", see inner exception", string.Empty, StringComparison.OrdinalIgnoreCase)
+                .Replace("See the inner exception for details.", string.Empty, StringComparison.OrdinalIgnoreCase)
+                .Trim().TrimEnd('.');
+            if (message.Length > 0 && !parts.Exists(p => p.Contains(message, StringComparison.Ordinal)))
+            {
+                parts.Add(message);
+            }
+        }
+
+        return Redact(parts.Count == 0 ? cause.GetType().Name : string.Join(": ", parts));
     }
 
     private static PromptErrorBody? TryReadPromptError(string? body)

@@ -137,11 +137,27 @@ public sealed partial class Workflow
     /// <param name="path">The file path.</param>
     /// <returns>The workflow.</returns>
     /// <exception cref="ComfyWorkflowFormatException">The file is not JSON, is the editor (UI) format, or is not a workflow.</exception>
+    /// <exception cref="FileNotFoundException">The file is not there, including when a folder of the path is missing
+    /// (<see cref="FileNotFoundException.FileName"/> is the full path).</exception>
     public static Workflow Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = File.OpenRead(path);
-        return Parse(stream);
+        FileStream stream;
+        try
+        {
+            stream = File.OpenRead(path);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            // "Not there" is one condition to a caller, whichever part of the path is missing: one exception type for it.
+            var full = Path.GetFullPath(path);
+            throw new FileNotFoundException($"The workflow file '{full}' does not exist (its folder is missing).", full, ex);
+        }
+
+        using (stream)
+        {
+            return Parse(stream);
+        }
     }
 
     /// <summary>Reads an API-format workflow from a JSON node (copied; later changes to <paramref name="json"/> do not affect it).</summary>

@@ -21,11 +21,23 @@ public sealed partial class DocsCodeBlocksTests
 
     private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(LoadReferences);
 
+    /// <summary>Programs emitted from a document to run (<see cref="ReadmeQuickStartTests"/>) are never references.</summary>
+    internal const string EmittedProgramPrefix = "DocProgram-";
+
     public static TheoryData<string> Documents() => [.. DocumentFiles()];
 
     [Theory]
     [MemberData(nameof(Documents))]
     public void CodeBlocks_Compile(string file)
+    {
+        var compilation = Compile(file);
+
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, $"C# blocks of {file} do not compile:\n" + string.Join("\n", errors));
+    }
+
+    /// <summary>The C# blocks of one document as one compilation (a console program when it has statements).</summary>
+    internal static CSharpCompilation Compile(string file)
     {
         var blocks = ExtractBlocks(File.ReadAllText(Path.Combine(RepoRoot, file)));
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
@@ -63,15 +75,12 @@ public sealed partial class DocsCodeBlocksTests
             trees.Add(CSharpSyntaxTree.ParseText(string.Join("\n", usings) + "\n" + program, parse, path: $"{file} statements"));
         }
 
-        var compilation = CSharpCompilation.Create(
+        return CSharpCompilation.Create(
             "DocBlocks",
             trees,
             References.Value,
             new CSharpCompilationOptions(hasProgram ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary)
                 .WithNullableContextOptions(NullableContextOptions.Enable));
-
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-        Assert.True(errors.Count == 0, $"C# blocks of {file} do not compile:\n" + string.Join("\n", errors));
     }
 
     [Fact]
@@ -91,7 +100,7 @@ public sealed partial class DocsCodeBlocksTests
     private static List<string> ExtractBlocks(string markdown) =>
         [.. CSharpBlock().Matches(markdown).Select(m => m.Groups["code"].Value)];
 
-    private static string RepoRoot { get; } = FindRepoRoot();
+    internal static string RepoRoot { get; } = FindRepoRoot();
 
     private static string FindRepoRoot()
     {
@@ -110,7 +119,8 @@ public sealed partial class DocsCodeBlocksTests
     {
         // The framework (including ASP.NET Core, which the emulator brings) plus everything in the test's output folder.
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Concat(Directory.GetFiles(AppContext.BaseDirectory, "*.dll"))
+            .Concat(Directory.GetFiles(AppContext.BaseDirectory, "*.dll")
+                .Where(p => !Path.GetFileName(p).StartsWith(EmittedProgramPrefix, StringComparison.Ordinal)))
             .GroupBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase)
             .Select(g => g.First());
         return [.. paths.Select(p => MetadataReference.CreateFromFile(p))];

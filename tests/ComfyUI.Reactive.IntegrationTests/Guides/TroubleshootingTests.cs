@@ -59,6 +59,34 @@ public sealed class TroubleshootingTests
     }
 
     [Fact]
+    public async Task Connect_BaseAddressWithAWrongPath_MessageBlamesThePathNotTheServersAge()
+    {
+        await using var server = await ComfyEmulator.StartAsync();
+        await using var comfy = new ComfyClient(new Uri(server.BaseAddress, "comfyui/"));
+
+        var ex = await Assert.ThrowsAsync<ComfyApiException>(() => comfy.ConnectAsync().WaitAsync(Wait));
+
+        Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("has the path '/comfyui/'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("drop the path", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("usually means the server is too old", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_HttpsToAPlainHttpServer_MessageSaysWhyAndSuggestsHttp()
+    {
+        await using var server = await ComfyEmulator.StartAsync();
+        var https = new UriBuilder(server.BaseAddress) { Scheme = "https" }.Uri;
+        await using var comfy = new ComfyClient(https);
+
+        var ex = await Assert.ThrowsAsync<ComfyConnectionException>(() => comfy.ConnectAsync().WaitAsync(Wait));
+
+        Assert.DoesNotContain("see inner exception", ex.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("SSL connection could not be established: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"try {server.BaseAddress}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Forbidden_AuthenticationExceptionMentionsTheOriginCheck()
     {
         await using var server = await ComfyEmulator.StartAsync();

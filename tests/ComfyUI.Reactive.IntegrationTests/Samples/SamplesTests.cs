@@ -21,6 +21,22 @@ public sealed class SamplesTests
         var bytes = await File.ReadAllBytesAsync(png);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], bytes[..8]);
         Assert.Contains(Path.GetFileName(png), run.Output, StringComparison.Ordinal);
+
+        // A CI log ends with the final state, not with whatever frame of the bar was drawn last.
+        var lines = run.Lines;
+        Assert.StartsWith("Saved ", lines[^1], StringComparison.Ordinal);
+        var done = Array.LastIndexOf(lines, "Done: 100%");
+        Assert.True(done >= 0 && lines.Skip(done + 1).All(l => !l.EndsWith('%')), run.Describe());
+    }
+
+    [Fact]
+    public async Task QuickStart_WorkflowInAMissingFolder_ExitsSixtySixNamingTheFile()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.QuickStart", "--workflow", "missing/dir/x.json");
+
+        Assert.True(run.ExitCode == 66, run.Describe());
+        Assert.Contains(Path.Combine("missing", "dir", "x.json"), run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,6 +112,43 @@ public sealed class SamplesTests
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.Contains("10 of 10 jobs completed.", run.Output, StringComparison.Ordinal);
         Assert.Contains("overall [", run.Output, StringComparison.Ordinal);
+        Assert.Equal("10 of 10 jobs completed.", run.Lines[^1]);
+        Assert.EndsWith("100 %", run.Lines.Last(l => l.StartsWith("overall [", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ImageEditing_NoArguments_UploadsTheBundledPictureAndSavesTheEditedOne()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.ImageEditing");
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Contains("running Load Image", run.Output, StringComparison.Ordinal);
+        Assert.Contains("uploaded example.png", run.Output, StringComparison.Ordinal);
+        var png = Path.Combine(run.WorkingDirectory, "output", "edited.png");
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await File.ReadAllBytesAsync(png))[..4]);
+        Assert.Equal($"saved {png}", run.Lines[^1]);
+    }
+
+    [Fact]
+    public async Task ImageEditing_OwnPicture_UploadsThatFile()
+    {
+        var picture = Path.Combine(AppContext.BaseDirectory, "Jobs", "green-64x64.png");
+
+        var run = await RunAsync("ComfyUI.Reactive.ImageEditing", "--image", picture);
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.Contains("uploaded green-64x64.png", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bypass_NoArguments_TheBypassedRunSkipsTheBlurNode()
+    {
+        var run = await RunAsync("ComfyUI.Reactive.Bypass");
+
+        Assert.True(run.ExitCode == 0, run.Describe());
+        Assert.StartsWith("as exported: cached nothing; ran EmptyImage -> ImageScale -> ImageBlur -> ImageSharpen -> SaveImage; saved ", run.Lines[^2], StringComparison.Ordinal);
+        Assert.StartsWith("blur bypassed: cached EmptyImage, ImageScale; ran ImageSharpen -> SaveImage; saved ", run.Lines[^1], StringComparison.Ordinal);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(run.WorkingDirectory, "output"), "*.png").Length);
     }
 
     [Fact]
@@ -146,6 +199,8 @@ public sealed class SamplesTests
     private sealed record SampleRun(int ExitCode, string Output, string WorkingDirectory)
     {
         public string Describe() => $"exit code {ExitCode}\n{Output}";
+
+        public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
     private static async Task<SampleRun> RunAsync(string sample, params string[] arguments) =>

@@ -42,6 +42,24 @@ public sealed class ComfyClientLifecycleTests
     }
 
     [Fact]
+    public async Task Api_DisposedAsIDisposableByACaller_IsNotDisposableAndTheClientKeepsWorking()
+    {
+        await using var client = Create();
+        object api = client.Api;
+
+        // What "using (comfy.Api)" would do if it compiled: the client owns the API, so nothing may end it.
+        (api as IDisposable)?.Dispose();
+        if (api is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync();
+        }
+
+        Assert.False(api is IDisposable or IAsyncDisposable);
+        var status = await client.Api.GetQueueStatusAsync().WaitAsync(Wait);
+        Assert.Equal(0, status.ExecInfo.QueueRemaining);
+    }
+
+    [Fact]
     public async Task ConnectAsync_WhileReconnectingAfterADrop_WaitsForTheReconnectInsteadOfFailing()
     {
         await using var client = Create();

@@ -63,7 +63,7 @@ public sealed class ComfyApiDownloadTests
         var body = new CountingStream(Size);
         var handler = new FakeHttpHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) });
         using var supplied = suppliedHttpClient ? new HttpClient(handler) : null;
-        using var api = new ComfyApi(new ComfyClientOptions
+        var api = new ComfyApi(new ComfyClientOptions
         {
             BaseAddress = TestApi.Base,
             HttpClient = supplied,
@@ -87,7 +87,7 @@ public sealed class ComfyApiDownloadTests
     {
         var body = new CountingStream(Size);
         var handler = new FakeHttpHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         await using var stream = await api.DownloadAsync("big.png");
         long total = 0;
@@ -106,7 +106,7 @@ public sealed class ComfyApiDownloadTests
     {
         var body = new CountingStream(10);
         var handler = new FakeHttpHandler(_ => new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StreamContent(body) });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.DownloadAsync("../secret.png"));
 

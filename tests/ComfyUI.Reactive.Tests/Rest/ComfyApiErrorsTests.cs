@@ -49,7 +49,7 @@ public sealed class ComfyApiErrorsTests
     public async Task SubmitPromptAsync_Recorded400_ThrowsValidationWithEveryNodeError(string fixture, string errorType, string nodes)
     {
         var body = RestFixtures.Read(fixture);
-        using var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, body));
+        var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, body));
 
         var error = await Assert.ThrowsAsync<ComfyPromptValidationException>(() => api.SubmitPromptAsync(AnyPrompt));
 
@@ -75,7 +75,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task SubmitPromptAsync_BadCombo_ExposesInputNameReceivedValueAndConfig()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, RestFixtures.Read("validation-bad_combo_value.json")));
+        var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, RestFixtures.Read("validation-bad_combo_value.json")));
 
         var error = await Assert.ThrowsAsync<ComfyPromptValidationException>(() => api.SubmitPromptAsync(AnyPrompt));
 
@@ -91,7 +91,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task SubmitPromptAsync_OutOfRange_ExposesNumericReceivedValues()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, RestFixtures.Read("validation-value_out_of_range.json")));
+        var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, RestFixtures.Read("validation-value_out_of_range.json")));
 
         var error = await Assert.ThrowsAsync<ComfyPromptValidationException>(() => api.SubmitPromptAsync(AnyPrompt));
 
@@ -103,7 +103,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task SubmitPromptAsync_LinkToMissingNode_ExposesExceptionType()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, RestFixtures.Read("validation-link_to_missing_node.json")));
+        var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, RestFixtures.Read("validation-link_to_missing_node.json")));
 
         var error = await Assert.ThrowsAsync<ComfyPromptValidationException>(() => api.SubmitPromptAsync(AnyPrompt));
 
@@ -113,7 +113,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task SubmitPromptAsync_UnknownClassType_MessageCarriesTheDetails()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, RestFixtures.Read("validation-unknown_class_type.json")));
+        var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, RestFixtures.Read("validation-unknown_class_type.json")));
 
         var error = await Assert.ThrowsAsync<ComfyPromptValidationException>(() => api.SubmitPromptAsync(AnyPrompt));
 
@@ -125,7 +125,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task SubmitPromptAsync_OldShapeStringErrorAndArrayNodeErrors_ThrowsValidation()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, """{"error": "no prompt", "node_errors": []}"""));
+        var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, """{"error": "no prompt", "node_errors": []}"""));
 
         var error = await Assert.ThrowsAsync<ComfyPromptValidationException>(() => api.SubmitPromptAsync(AnyPrompt));
 
@@ -139,7 +139,7 @@ public sealed class ComfyApiErrorsTests
     public async Task SubmitPromptAsync_NonJson500_ThrowsApiExceptionWithTheText()
     {
         var body = RestFixtures.Read("validation-body_is_not_json-500.txt");
-        using var api = TestApi.Over(Answering(HttpStatusCode.InternalServerError, body, "text/plain"));
+        var api = TestApi.Over(Answering(HttpStatusCode.InternalServerError, body, "text/plain"));
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.SubmitPromptAsync(AnyPrompt));
 
@@ -153,7 +153,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task SubmitPromptAsync_400WithoutJson_ThrowsPlainApiException()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, "bad", "text/plain"));
+        var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, "bad", "text/plain"));
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.SubmitPromptAsync(AnyPrompt));
 
@@ -164,7 +164,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task OtherRoute_400WithErrorJson_IsNotAPromptValidation()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, """{"error":"job_ids must be a list"}"""));
+        var api = TestApi.Over(Answering(HttpStatusCode.BadRequest, """{"error":"job_ids must be a list"}"""));
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.CancelJobsAsync(["x"]));
 
@@ -176,7 +176,7 @@ public sealed class ComfyApiErrorsTests
     public async Task SubmitPromptAsync_200WithNodeErrors_ReturnsThemWithoutThrowing()
     {
         var errors = JsonDocument.Parse(RestFixtures.Read("validation-missing_required_input.json")).RootElement.GetProperty("node_errors").GetRawText();
-        using var api = TestApi.Over(FakeHttpHandler.Json($$"""{"prompt_id":"p","number":3,"node_errors":{{errors}}}"""));
+        var api = TestApi.Over(FakeHttpHandler.Json($$"""{"prompt_id":"p","number":3,"node_errors":{{errors}}}"""));
 
         var response = await api.SubmitPromptAsync(AnyPrompt);
 
@@ -189,7 +189,7 @@ public sealed class ComfyApiErrorsTests
     [InlineData(HttpStatusCode.Forbidden)]
     public async Task AnyRoute_401Or403WithoutCredentials_SaysNoneAreConfigured(HttpStatusCode status)
     {
-        using var api = TestApi.Over(Answering(status, null));
+        var api = TestApi.Over(Answering(status, null));
 
         var error = await Assert.ThrowsAsync<ComfyAuthenticationException>(() => api.GetSystemStatsAsync());
 
@@ -202,7 +202,7 @@ public sealed class ComfyApiErrorsTests
     public async Task AnyRoute_403WithEveryCredentialKind_NamesThemRedacted()
     {
         var handler = Answering(HttpStatusCode.Forbidden, "denied token=" + Secret + "-query", "text/plain");
-        using var api = new ComfyApi(AllCredentialKinds(new ComfyClientOptions { BaseAddress = TestApi.Base, HttpMessageHandler = handler }));
+        var api = new ComfyApi(AllCredentialKinds(new ComfyClientOptions { BaseAddress = TestApi.Base, HttpMessageHandler = handler }));
 
         var error = await Assert.ThrowsAsync<ComfyAuthenticationException>(() => api.GetHistoryAsync(maxItems: 1));
 
@@ -219,7 +219,7 @@ public sealed class ComfyApiErrorsTests
     public async Task AnyRoute_500WithQueryToken_RedactsUriAndBody()
     {
         var handler = Answering(HttpStatusCode.InternalServerError, "echo " + Secret + "-bearer", "text/plain");
-        using var api = new ComfyApi(AllCredentialKinds(new ComfyClientOptions { BaseAddress = TestApi.Base, HttpMessageHandler = handler }));
+        var api = new ComfyApi(AllCredentialKinds(new ComfyClientOptions { BaseAddress = TestApi.Base, HttpMessageHandler = handler }));
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.GetQueueAsync());
 
@@ -237,7 +237,7 @@ public sealed class ComfyApiErrorsTests
             BaseAddress = new Uri($"http://bob:{Secret}-userinfo@comfy.test:8188/"),
             HttpMessageHandler = handler,
         });
-        using var api = new ComfyApi(options);
+        var api = new ComfyApi(options);
 
         var error = await Assert.ThrowsAsync<ComfyConnectionException>(() => api.GetSystemStatsAsync());
 
@@ -255,7 +255,7 @@ public sealed class ComfyApiErrorsTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        using var api = new ComfyApi(new ComfyClientOptions { BaseAddress = new Uri($"http://127.0.0.1:{port}/") });
+        var api = new ComfyApi(new ComfyClientOptions { BaseAddress = new Uri($"http://127.0.0.1:{port}/") });
 
         var error = await Assert.ThrowsAsync<ComfyConnectionException>(() => api.GetSystemStatsAsync()).WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -276,7 +276,7 @@ public sealed class ComfyApiErrorsTests
             HttpMessageHandler = handler,
             RequestTimeout = TimeSpan.FromMilliseconds(50),
         });
-        using var api = new ComfyApi(options);
+        var api = new ComfyApi(options);
 
         var error = await Assert.ThrowsAsync<ComfyTimeoutException>(() => api.GetQueueAsync()).WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -296,7 +296,7 @@ public sealed class ComfyApiErrorsTests
             await Task.Delay(Timeout.Infinite, ct);
             throw new InvalidOperationException("unreachable");
         });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
         using var cts = new CancellationTokenSource();
 
         var call = api.GetQueueAsync(cts.Token);
@@ -311,7 +311,7 @@ public sealed class ComfyApiErrorsTests
     public async Task AnyRoute_AlreadyCancelled_ThrowsOperationCanceledWithoutSending()
     {
         var handler = FakeHttpHandler.Json("{}");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => api.GetQueueAsync(new CancellationToken(canceled: true)));
         Assert.Empty(handler.Requests);
@@ -320,7 +320,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task AnyRoute_UnreadableAnswer_ThrowsApiExceptionSayingSo()
     {
-        using var api = TestApi.Over(FakeHttpHandler.Json("<html>proxy login</html>"));
+        var api = TestApi.Over(FakeHttpHandler.Json("<html>proxy login</html>"));
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.GetSystemStatsAsync());
 
@@ -331,7 +331,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task DownloadAsync_MissingFile_ThrowsApiExceptionWith404()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.NotFound, null));
+        var api = TestApi.Over(Answering(HttpStatusCode.NotFound, null));
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.DownloadAsync("does_not_exist.png", type: "output"));
 
@@ -344,7 +344,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task GetUserDataAsync_Conflict_ThrowsApiExceptionWithText()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.NotFound, "File not found", "text/plain"));
+        var api = TestApi.Over(Answering(HttpStatusCode.NotFound, "File not found", "text/plain"));
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.GetUserDataAsync("a.json"));
 
@@ -355,8 +355,8 @@ public sealed class ComfyApiErrorsTests
     public async Task Dispose_ThenCall_ThrowsObjectDisposed()
     {
         var api = TestApi.Over(FakeHttpHandler.Json("{}"));
-        api.Dispose();
-        api.Dispose();
+        api.Release();
+        api.Release();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => api.GetQueueAsync());
     }
@@ -364,7 +364,7 @@ public sealed class ComfyApiErrorsTests
     [Fact]
     public async Task UploadImageAsync_TooLarge_SaysWhy()
     {
-        using var api = TestApi.Over(Answering(HttpStatusCode.RequestEntityTooLarge, null));
+        var api = TestApi.Over(Answering(HttpStatusCode.RequestEntityTooLarge, null));
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.UploadImageAsync(new MemoryStream([1]), "a.png"));
 

@@ -25,7 +25,7 @@ public sealed class ComfyApiHardeningTests
     private static async Task<RecordedRequest> Capture(Func<ComfyApi, Task> call, string answer)
     {
         var handler = FakeHttpHandler.Json(answer);
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
         await call(api);
         return handler.Single;
     }
@@ -88,7 +88,7 @@ public sealed class ComfyApiHardeningTests
     public async Task DownloadAsync_OddFileNameAndSubfolder_QueryDecodesBackAsTheServerReadsIt(string name)
     {
         var handler = new FakeHttpHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([1, 2, 3]) });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         await using (await api.DownloadAsync(name, "sub folder/&x=1", "output", "webp;90"))
         {
@@ -120,7 +120,7 @@ public sealed class ComfyApiHardeningTests
             received = counter.Length;
             return FakeHttpHandler.Answer(HttpStatusCode.OK, """{"name":"big.png","subfolder":"","type":"input"}""");
         });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var result = await api.UploadImageAsync(source, "big.png");
 
@@ -134,7 +134,7 @@ public sealed class ComfyApiHardeningTests
     public async Task DownloadAsync_CancelledMidBody_ThrowsCancellationAndReleasesTheResponse()
     {
         var content = new TrackingContent(new EndlessStream());
-        using var api = TestApi.Over(new StreamingHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = content }));
+        var api = TestApi.Over(new StreamingHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = content }));
         using var cts = new CancellationTokenSource();
 
         var stream = await api.DownloadAsync("x.png");
@@ -165,7 +165,7 @@ public sealed class ComfyApiHardeningTests
 
             return new HttpResponseMessage((HttpStatusCode)status) { Content = content };
         });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         Func<Task>[] calls =
         [

@@ -55,7 +55,7 @@ public sealed class ComfyApiPipelineTests
     public async Task AnyRoute_EachCredentialKind_ReachesTheHttpRequest(string kind, Transport transport)
     {
         var handler = FakeHttpHandler.Json("{}");
-        using var api = Build(handler, transport, out var supplied, Credential(kind));
+        var api = Build(handler, transport, out var supplied, Credential(kind));
         using var _ = supplied;
 
         await api.GetHistoryAsync(maxItems: 2);
@@ -87,7 +87,7 @@ public sealed class ComfyApiPipelineTests
     public async Task AnyRoute_SeveralCredentials_AreAllApplied(Transport transport)
     {
         var handler = FakeHttpHandler.Json("{}");
-        using var api = Build(handler, transport, out var supplied, Credential("bearer"), Credential("header"), Credential("query"));
+        var api = Build(handler, transport, out var supplied, Credential("bearer"), Credential("header"), Credential("query"));
         using var _ = supplied;
 
         await api.ClearQueueAsync();
@@ -108,7 +108,7 @@ public sealed class ComfyApiPipelineTests
         var api = new ComfyApi(new ComfyClientOptions { BaseAddress = TestApi.Base, HttpClient = supplied });
 
         Assert.Equal(1, (await api.GetQueueStatusAsync()).QueueRemaining);
-        api.Dispose();
+        api.Release();
 
         var request = handler.Single;
         Assert.Equal("http://comfy.test:8188/api/prompt", request.Uri.ToString());
@@ -124,7 +124,7 @@ public sealed class ComfyApiPipelineTests
         var viaClient = FakeHttpHandler.Json("[]");
         var viaHandler = FakeHttpHandler.Json("[]");
         using var supplied = new HttpClient(viaClient);
-        using var api = new ComfyApi(new ComfyClientOptions { BaseAddress = TestApi.Base, HttpClient = supplied, HttpMessageHandler = viaHandler });
+        var api = new ComfyApi(new ComfyClientOptions { BaseAddress = TestApi.Base, HttpClient = supplied, HttpMessageHandler = viaHandler });
 
         await api.GetEmbeddingsAsync();
 
@@ -139,7 +139,7 @@ public sealed class ComfyApiPipelineTests
         var api = TestApi.Over(handler);
 
         await api.GetExtensionsAsync();
-        api.Dispose();
+        api.Release();
 
         Assert.False(handler.Disposed);
     }
@@ -156,7 +156,7 @@ public sealed class ComfyApiPipelineTests
     {
         var handler = FakeHttpHandler.Json("[]");
         var options = new ComfyClientOptions { BaseAddress = TestApi.Base, HttpMessageHandler = handler };
-        using var api = new ComfyApi(options);
+        var api = new ComfyApi(options);
         options.Credentials.Add(ComfyCredentials.Bearer("added-later"));
 
         await api.GetEmbeddingsAsync();

@@ -11,7 +11,7 @@ public sealed class ComfyApiRoutesTests
     private static async Task<RecordedRequest> Capture(Func<ComfyApi, Task> call, string? answer = null, Action<ComfyClientOptions>? configure = null)
     {
         var handler = FakeHttpHandler.Json(answer);
-        using var api = TestApi.Over(handler, configure);
+        var api = TestApi.Over(handler, configure);
         await call(api);
         return handler.Single;
     }
@@ -62,7 +62,7 @@ public sealed class ComfyApiRoutesTests
     public void SubmitPromptAsync_PromptNotAnObject_ThrowsBeforeSending()
     {
         var handler = FakeHttpHandler.Json("{}");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         Assert.Throws<ArgumentException>(() => { _ = api.SubmitPromptAsync(new PromptRequest()); });
         Assert.Empty(handler.Requests);
@@ -97,7 +97,7 @@ public sealed class ComfyApiRoutesTests
     public async Task DeleteFromQueueAsync_NoIds_SendsNothing()
     {
         var handler = FakeHttpHandler.Json(null);
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
         await api.DeleteFromQueueAsync([]);
         Assert.Empty(handler.Requests);
     }
@@ -154,7 +154,7 @@ public sealed class ComfyApiRoutesTests
     [Fact]
     public void GetHistoryAsync_ZeroMaxItems_ThrowsBeforeSending()
     {
-        using var api = TestApi.Over(FakeHttpHandler.Json("{}"));
+        var api = TestApi.Over(FakeHttpHandler.Json("{}"));
         Assert.Throws<ArgumentOutOfRangeException>(() => api.GetHistoryAsync(maxItems: 0).GetAwaiter().GetResult());
     }
 
@@ -162,7 +162,7 @@ public sealed class ComfyApiRoutesTests
     public async Task GetHistoryEntryAsync_GetsByIdAndReturnsEntry()
     {
         var handler = FakeHttpHandler.Json(RestFixtures.Read("history-basic.json"));
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var entry = await api.GetHistoryEntryAsync("8248c8f1-47af-4b62-b274-5f540f8929e9");
 
@@ -174,7 +174,7 @@ public sealed class ComfyApiRoutesTests
     [Fact]
     public async Task GetHistoryEntryAsync_UnknownId_ReturnsNull()
     {
-        using var api = TestApi.Over(FakeHttpHandler.Json(RestFixtures.Read("history-empty.json")));
+        var api = TestApi.Over(FakeHttpHandler.Json(RestFixtures.Read("history-empty.json")));
         Assert.Null(await api.GetHistoryEntryAsync("nope"));
     }
 
@@ -206,7 +206,7 @@ public sealed class ComfyApiRoutesTests
     public async Task GetNodeInfoAsync_GetsOneClass()
     {
         var handler = FakeHttpHandler.Json(RestFixtures.Read("object_info-EmptyImage.json"));
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var node = await api.GetNodeInfoAsync("EmptyImage");
 
@@ -217,7 +217,7 @@ public sealed class ComfyApiRoutesTests
     [Fact]
     public async Task GetNodeInfoAsync_UnknownClass_ReturnsNull()
     {
-        using var api = TestApi.Over(FakeHttpHandler.Json(RestFixtures.Read("object_info-NoSuchNode.json")));
+        var api = TestApi.Over(FakeHttpHandler.Json(RestFixtures.Read("object_info-NoSuchNode.json")));
         Assert.Null(await api.GetNodeInfoAsync("NoSuchNode"));
     }
 
@@ -229,7 +229,7 @@ public sealed class ComfyApiRoutesTests
     public async Task ListRoutes_GetTheirPath(string route, string path)
     {
         var handler = FakeHttpHandler.Json("""["a","b"]""");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var list = route switch
         {
@@ -263,7 +263,7 @@ public sealed class ComfyApiRoutesTests
     {
         using var content = new MemoryStream([1, 2, 3]);
         var handler = FakeHttpHandler.Json(RestFixtures.Read("upload-subfolder.json"));
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var result = await api.UploadImageAsync(
             content, "sdk_upload_sub.png", new UploadOptions { Type = "input", Subfolder = "sdk_sub", Overwrite = true });
@@ -287,7 +287,7 @@ public sealed class ComfyApiRoutesTests
     {
         using var content = new MemoryStream([1]);
         var handler = FakeHttpHandler.Json(RestFixtures.Read("upload-first.json"));
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         await api.UploadImageAsync(content, "a.png");
 
@@ -300,7 +300,7 @@ public sealed class ComfyApiRoutesTests
     {
         using var content = new MemoryStream([9]);
         var handler = FakeHttpHandler.Json(RestFixtures.Read("upload-first.json"));
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         await api.UploadMaskAsync(content, "mask.png", new ComfyFileReference("base.png", "sub", "input"));
 
@@ -318,7 +318,7 @@ public sealed class ComfyApiRoutesTests
     public async Task DownloadAsync_FileReference_SendsFilenameSubfolderType()
     {
         var handler = new FakeHttpHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([7, 8]) });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         await using var stream = await api.DownloadAsync(new ComfyFileReference("scaled_00001_.png", "sdk pipeline", "output"));
         using var copy = new MemoryStream();
@@ -335,7 +335,7 @@ public sealed class ComfyApiRoutesTests
     public async Task DownloadAsync_PreviewAndChannel_SendsThem()
     {
         var handler = new FakeHttpHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([]) });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         await using var stream = await api.DownloadAsync("a.png", type: "temp", preview: "webp;90", channel: "rgb");
 
@@ -346,7 +346,7 @@ public sealed class ComfyApiRoutesTests
     public async Task GetViewMetadataAsync_GetsFolderAndFilename()
     {
         var handler = FakeHttpHandler.Json("""{"ss_network_dim":"16"}""");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var metadata = await api.GetViewMetadataAsync("loras", "x.safetensors");
 
@@ -377,7 +377,7 @@ public sealed class ComfyApiRoutesTests
     public async Task GetUserDataAsync_NestedPath_EncodesSlashAsOneSegment()
     {
         var handler = new FakeHttpHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"a\":1}") });
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var bytes = await api.GetUserDataAsync("workflows/my flow.json");
 
@@ -390,7 +390,7 @@ public sealed class ComfyApiRoutesTests
     public async Task SaveUserDataAsync_PostsRawBytesWithFlags()
     {
         var handler = FakeHttpHandler.Json("""{"path":"workflows/a.json","size":7,"modified":1795617380510,"created":1795617380510}""");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var file = await api.SaveUserDataAsync("workflows/a.json", Encoding.UTF8.GetBytes("{\"x\":1}"), overwrite: false);
 
@@ -406,7 +406,7 @@ public sealed class ComfyApiRoutesTests
     [Fact]
     public async Task SaveUserDataAsync_ServerAnswersPathString_ReadsPath()
     {
-        using var api = TestApi.Over(FakeHttpHandler.Json("\"workflows/a.json\""));
+        var api = TestApi.Over(FakeHttpHandler.Json("\"workflows/a.json\""));
         var file = await api.SaveUserDataAsync("workflows/a.json", [1]);
         Assert.Equal("workflows/a.json", file.Path);
         Assert.Null(file.Size);
@@ -435,7 +435,7 @@ public sealed class ComfyApiRoutesTests
         var handler = new FakeHttpHandler(request => request.Method == HttpMethod.Get
             ? FakeHttpHandler.Answer(HttpStatusCode.OK, request.RequestUri!.AbsolutePath.EndsWith("/settings", StringComparison.Ordinal) ? """{"Comfy.Locale":"en"}""" : "\"en\"")
             : FakeHttpHandler.Answer(HttpStatusCode.OK, null));
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var all = await api.GetSettingsAsync();
         var one = await api.GetSettingAsync("Comfy.Locale");
@@ -463,7 +463,7 @@ public sealed class ComfyApiRoutesTests
     [Fact]
     public async Task GetSettingAsync_NullValue_ReturnsNull()
     {
-        using var api = TestApi.Over(FakeHttpHandler.Json("null"));
+        var api = TestApi.Over(FakeHttpHandler.Json("null"));
         Assert.Null(await api.GetSettingAsync("Unset.Setting"));
     }
 
@@ -471,7 +471,7 @@ public sealed class ComfyApiRoutesTests
     public async Task GetUsersAsync_GetsUsers()
     {
         var handler = FakeHttpHandler.Json("""{"storage":"server","migrated":true}""");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var users = await api.GetUsersAsync();
 
@@ -485,7 +485,7 @@ public sealed class ComfyApiRoutesTests
     public async Task CreateUserAsync_PostsUsernameAndReturnsTheJsonStringId()
     {
         var handler = FakeHttpHandler.Json("\"alice_6f0e\"");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var id = await api.CreateUserAsync("alice");
 
@@ -525,7 +525,7 @@ public sealed class ComfyApiRoutesTests
     [Fact]
     public void ListJobsAsync_ZeroLimit_ThrowsBeforeSending()
     {
-        using var api = TestApi.Over(FakeHttpHandler.Json("{}"));
+        var api = TestApi.Over(FakeHttpHandler.Json("{}"));
         Assert.Throws<ArgumentException>(() => { _ = api.ListJobsAsync(new JobsQuery { Limit = 0 }); });
     }
 
@@ -533,7 +533,7 @@ public sealed class ComfyApiRoutesTests
     public async Task GetJobAsync_GetsJobById()
     {
         var handler = FakeHttpHandler.Json("""{"id":"j1","status":"completed","priority":3.0,"create_time":1795617380510}""");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var job = await api.GetJobAsync("j1");
 
@@ -544,7 +544,7 @@ public sealed class ComfyApiRoutesTests
     [Fact]
     public async Task GetJobAsync_JsonNotFound_ReturnsNull()
     {
-        using var api = TestApi.Over(FakeHttpHandler.Json("""{"error":"Job not found"}""", HttpStatusCode.NotFound));
+        var api = TestApi.Over(FakeHttpHandler.Json("""{"error":"Job not found"}""", HttpStatusCode.NotFound));
         Assert.Null(await api.GetJobAsync("missing"));
     }
 
@@ -552,7 +552,7 @@ public sealed class ComfyApiRoutesTests
     public async Task GetJobAsync_PlainNotFoundFromOldServer_Throws()
     {
         var handler = new FakeHttpHandler(_ => FakeHttpHandler.Answer(HttpStatusCode.NotFound, "404: Not Found", "text/plain"));
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.GetJobAsync("j1"));
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
@@ -562,7 +562,7 @@ public sealed class ComfyApiRoutesTests
     public async Task CancelJobAsync_PostsCancel()
     {
         var handler = FakeHttpHandler.Json("""{"cancelled":true}""");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         Assert.True(await api.CancelJobAsync("j1"));
         Assert.Equal(HttpMethod.Post, handler.Single.Method);
@@ -573,7 +573,7 @@ public sealed class ComfyApiRoutesTests
     public async Task CancelJobsAsync_PostsJobIds()
     {
         var handler = FakeHttpHandler.Json("""{"cancelled":false}""");
-        using var api = TestApi.Over(handler);
+        var api = TestApi.Over(handler);
 
         Assert.False(await api.CancelJobsAsync(["a", "b"]));
         Assert.Equal(HttpMethod.Post, handler.Single.Method);
@@ -589,7 +589,7 @@ public sealed class ComfyApiRoutesTests
             request.RequestUri!.AbsolutePath.Contains("jobs", StringComparison.Ordinal)
                 ? """{"jobs":[],"pagination":{"offset":0,"total":0,"has_more":false}}"""
                 : RestFixtures.Read("queue-empty.json")));
-        using var api = TestApi.Over(handler, o => o.UseApiPrefix = false);
+        var api = TestApi.Over(handler, o => o.UseApiPrefix = false);
 
         await api.GetQueueAsync();
         await api.ListJobsAsync();
@@ -602,7 +602,7 @@ public sealed class ComfyApiRoutesTests
     public async Task BaseAddressWithPath_KeepsThePrefixBeforeApi()
     {
         var handler = FakeHttpHandler.Json(RestFixtures.Read("queue-empty.json"));
-        using var api = TestApi.Over(handler, o => o.BaseAddress = new Uri("https://proxy.test/comfy"));
+        var api = TestApi.Over(handler, o => o.BaseAddress = new Uri("https://proxy.test/comfy"));
 
         await api.GetQueueAsync();
 

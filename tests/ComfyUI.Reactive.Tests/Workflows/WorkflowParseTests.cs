@@ -50,6 +50,19 @@ public class WorkflowParseTests
         Assert.Equal(7, fromNode.Count);
     }
 
+    [Theory]
+    [InlineData("no-such-workflow.json")]
+    [InlineData("missing-dir/deeper/x.json")]
+    public void Load_MissingFileOrFolder_ThrowsFileNotFoundNamingTheFullPath(string relative)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "comfy-load-tests-" + Guid.NewGuid().ToString("N"), relative);
+
+        var error = Assert.Throws<FileNotFoundException>(() => Workflow.Load(path));
+
+        Assert.Equal(Path.GetFullPath(path), error.FileName);
+        Assert.Contains(Path.GetFullPath(path), error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ParseAsync_Stream_ReadsTheWorkflow()
     {
