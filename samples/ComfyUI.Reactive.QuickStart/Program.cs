@@ -206,24 +206,14 @@ static JsonNode? ParseValue(string text)
 // editor-format workflow has to be converted.
 static async Task<Workflow> LoadWorkflowAsync(ComfyClient comfy, string path)
 {
-    if (Path.GetExtension(path).ToLowerInvariant() is ".png" or ".webp")
-    {
-        EmbeddedWorkflow embedded;
-        using (var image = File.OpenRead(path))
-        {
-            embedded = Workflow.ReadEmbedded(image);
-        }
-
-        return embedded.Prompt is not null ? Workflow.FromImage(path) : Workflow.FromImage(path, await comfy.GetNodeSchemaCatalogAsync());
-    }
-
-    var json = await File.ReadAllTextAsync(path);
+    var image = Path.GetExtension(path).ToLowerInvariant() is ".png" or ".webp";
     try
     {
-        return Workflow.Parse(json);
+        return image ? Workflow.FromImage(path) : Workflow.Load(path);
     }
     catch (ComfyWorkflowFormatException ex) when (ex.IsEditorFormat)
     {
-        return Workflow.Parse(json, await comfy.GetNodeSchemaCatalogAsync());
+        var catalog = await comfy.GetNodeSchemaCatalogAsync();
+        return image ? Workflow.FromImage(path, catalog) : Workflow.Load(path, catalog);
     }
 }

@@ -37,10 +37,13 @@ public sealed partial class Workflow
     /// <returns>The API-format workflow.</returns>
     /// <exception cref="ComfyWorkflowConversionException">An editor workflow cannot be converted; it names the node.</exception>
     /// <exception cref="ComfyWorkflowFormatException">The file is not JSON or not a workflow of either format.</exception>
+    /// <exception cref="FileNotFoundException">The file is not there, including when a folder of the path is missing.</exception>
     public static Workflow Load(string path, NodeSchemaCatalog catalog)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return Parse(File.ReadAllText(path), catalog);
+        using var stream = OpenFile(path);
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd(), catalog);
     }
 
     /// <summary>

@@ -60,10 +60,11 @@ public sealed partial class Workflow
     /// <param name="catalog">Node schemas, needed only when the image carries just the editor workflow.</param>
     /// <returns>The API-format workflow.</returns>
     /// <exception cref="ComfyWorkflowFormatException">No workflow is embedded, or only the editor format and no catalog was given.</exception>
+    /// <exception cref="FileNotFoundException">The file is not there, including when a folder of the path is missing.</exception>
     public static Workflow FromImage(string path, NodeSchemaCatalog? catalog = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = File.OpenRead(path);
+        using var stream = OpenFile(path);
         return FromImage(stream, catalog);
     }
 }

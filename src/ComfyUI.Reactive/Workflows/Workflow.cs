@@ -142,21 +142,22 @@ public sealed partial class Workflow
     public static Workflow Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        FileStream stream;
+        using var stream = OpenFile(path);
+        return Parse(stream);
+    }
+
+    /// <summary>Opens a workflow or image file; a missing folder is reported like a missing file.</summary>
+    private static FileStream OpenFile(string path)
+    {
         try
         {
-            stream = File.OpenRead(path);
+            return File.OpenRead(path);
         }
         catch (DirectoryNotFoundException ex)
         {
             // "Not there" is one condition to a caller, whichever part of the path is missing: one exception type for it.
             var full = Path.GetFullPath(path);
-            throw new FileNotFoundException($"The workflow file '{full}' does not exist (its folder is missing).", full, ex);
-        }
-
-        using (stream)
-        {
-            return Parse(stream);
+            throw new FileNotFoundException($"The file '{full}' does not exist (its folder is missing).", full, ex);
         }
     }
 

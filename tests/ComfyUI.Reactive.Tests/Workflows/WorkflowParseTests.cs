@@ -63,6 +63,18 @@ public class WorkflowParseTests
         Assert.Contains(Path.GetFullPath(path), error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("no-such-workflow.json")]
+    [InlineData("missing-dir/deeper/x.json")]
+    public void LoadWithCatalogAndFromImage_MissingFileOrFolder_ThrowFileNotFoundLikeLoad(string relative)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "comfy-load-tests-" + Guid.NewGuid().ToString("N"), relative);
+        var catalog = new NodeSchemaCatalog(new Dictionary<string, ComfyUI.Reactive.Models.NodeInfo>());
+
+        Assert.Equal(Path.GetFullPath(path), Assert.Throws<FileNotFoundException>(() => Workflow.Load(path, catalog)).FileName);
+        Assert.Equal(Path.GetFullPath(path + ".png"), Assert.Throws<FileNotFoundException>(() => Workflow.FromImage(path + ".png")).FileName);
+    }
+
     [Fact]
     public async Task ParseAsync_Stream_ReadsTheWorkflow()
     {
