@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ComfyUI.Reactive.Events;
 using ComfyUI.Reactive.Models;
+using ComfyUI.Reactive.Sessions;
 using ComfyUI.Reactive.Workflows;
 using Microsoft.Extensions.Logging;
 
@@ -31,12 +32,8 @@ internal sealed class JobTracker : IDisposable
     internal const int MaxUnmatchedEvents = 4096;
     private static readonly TimeSpan UnmatchedEventLifetime = TimeSpan.FromSeconds(5);
 
-    // Refused connections in a row, while the socket is down, that prove the server process is gone. One could be a
-    // restart's gap; the second is asked for half a second after the first.
-    private const int RefusedPollsToDeclareStopped = 2;
-    private static readonly TimeSpan ConfirmRefusalAfter = TimeSpan.FromMilliseconds(500);
-
     private readonly ComfyClient _client;
+    private readonly ServerSession _session;
     private readonly ILogger _logger;
     private readonly string? _clientApiKey;
     private readonly string _server;
@@ -45,10 +42,10 @@ internal sealed class JobTracker : IDisposable
     private readonly SemaphoreSlim _historyReads = new(4, 4);
     private readonly List<Task> _cancellations = [];
     private readonly object _unmatchedGate = new();
-    private int _targetedInterrupt; // 0 not read yet, 1 honoured, 2 not honoured (see SupportsTargetedInterruptAsync)
     private readonly Queue<(long Ticks, ComfyEvent Event)> _unmatched = new();
     private readonly IDisposable _events;
     private readonly IDisposable _connection;
+    private readonly System.Reactive.Disposables.CompositeDisposable _liveness;
     // The job this client's server runs, for frames without a prompt id. Set only from confirmed sources: an event of
     // that prompt on the current connection, or a /queue snapshot asked for after the current connection was made.
     // Cleared on every disconnect: what runs after an outage is unknown until confirmed again.
@@ -57,8 +54,6 @@ internal sealed class JobTracker : IDisposable
     private long _connectionEpoch;
     private volatile bool _connected;
     private volatile bool _everConnected;
-    private long _sequence;
-    private int _refusedPolls;
     private int _awaitingAnswer;
     private volatile string? _lastStartedPromptId;
     private int _tickArmed;
@@ -69,20 +64,28 @@ internal sealed class JobTracker : IDisposable
     private int _disposed;
     private Task _lastReconcile = Task.CompletedTask;
 
-    public JobTracker(ComfyClient client, ComfyClientOptions options, ILogger logger)
+    public JobTracker(ComfyClient client, ServerSession session, ComfyClientOptions options, ILogger logger)
     {
         _client = client;
+        _session = session;
         _logger = logger;
         _clientApiKey = options.ComfyOrgApiKey;
-        _server = $"{client.BaseAddress.Scheme}://{client.BaseAddress.Authority}";
-        Scheduler = options.Scheduler;
-        _connection = client.Connection.Subscribe(OnConnection, _ => { }, () => { });
-        _events = client.Events.Subscribe(OnEvent);
+        _server = session.Server;
+        Scheduler = session.Scheduler;
+        _connection = session.Connection.Subscribe(OnConnection, _ => { }, () => { });
+
+        // The session polls the server while the socket is down and jobs are in flight; its answers reconcile the jobs,
+        // and its verdict says when the server is gone.
+        _liveness = new System.Reactive.Disposables.CompositeDisposable(
+            session.Liveness.Watch(() => !_jobs.IsEmpty),
+            session.Liveness.Snapshots.Subscribe(OnOutageSnapshot, _ => { }, () => { }),
+            session.Liveness.Verdicts.Subscribe(OnVerdict, _ => { }, () => { }));
+        _events = session.Events.Subscribe(OnEvent);
     }
 
     public IScheduler Scheduler { get; }
 
-    public ComfyApi Api => _client.Api;
+    public ComfyApi Api => _session.Api;
 
     /// <summary>How many jobs are in flight (for tests and diagnostics).</summary>
     public int Count => _jobs.Count;
@@ -114,6 +117,12 @@ internal sealed class JobTracker : IDisposable
         // Registered before anything is sent: events of the prompt can never arrive before the job can take them.
         _jobs[job.PromptId] = job;
         ArmTick();
+        if (!_connected && _everConnected)
+        {
+            // Added during an outage: the session's poller may have stopped for want of jobs.
+            _session.Liveness.Wake();
+        }
+
         job.Start();
         return job;
     }
@@ -137,6 +146,7 @@ internal sealed class JobTracker : IDisposable
 
         _events.Dispose();
         _connection.Dispose();
+        _liveness.Dispose();
         foreach (var job in _jobs.Values)
         {
             job.Fail(new ComfyConnectionException($"The client for {_server} was disposed while prompt {job.PromptId} was in flight."));
@@ -171,13 +181,13 @@ internal sealed class JobTracker : IDisposable
         {
             // Uploaded attachments are newer than any schema snapshot; their names are checked by the server.
             var validation = options.Attachments.Count == 0 ? WorkflowValidationOptions.Default : new WorkflowValidationOptions { CheckInputFiles = false };
-            catalog = await _client.GetNodeSchemaCatalogAsync(cancellationToken).ConfigureAwait(false);
+            catalog = await _session.Schema.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
             prompt = Render(workflow, catalog);
             var result = Workflow.Parse(prompt).Validate(catalog, validation);
             if (!result.IsValid)
             {
                 // The snapshot may predate new models or uploads: ask the server again (at most once a second) before rejecting.
-                var fresh = await _client.RefreshNodeSchemaCatalogAsync(catalog, cancellationToken).ConfigureAwait(false);
+                var fresh = await _session.Schema.RefreshAsync(catalog, cancellationToken).ConfigureAwait(false);
                 if (!ReferenceEquals(fresh, catalog))
                 {
                     catalog = fresh;
@@ -191,7 +201,7 @@ internal sealed class JobTracker : IDisposable
         }
         else
         {
-            catalog = _client.CachedNodeSchemaCatalog;
+            catalog = _session.Schema.Cached;
             prompt = Render(workflow, catalog);
         }
 
@@ -368,6 +378,9 @@ internal sealed class JobTracker : IDisposable
         }
     }
 
+    /// <summary>A submission's answer said whether the server kept the client's prompt id.</summary>
+    public void LearnPromptIdAnswer(bool honoured) => _session.Facts.LearnPromptIdAnswer(honoured);
+
     /// <summary>A job posts its prompt: until its answer, events of unknown prompts are kept for a possible re-key.</summary>
     public void OnSubmitting() => Interlocked.Increment(ref _awaitingAnswer);
 
@@ -444,7 +457,6 @@ internal sealed class JobTracker : IDisposable
         if (state == ConnectionState.Connected)
         {
             var reconnected = _everConnected && !_connected;
-            Volatile.Write(ref _refusedPolls, 0);
             Interlocked.Increment(ref _connectionEpoch);
             _connected = true;
             _everConnected = true;
@@ -465,13 +477,7 @@ internal sealed class JobTracker : IDisposable
                 job.MarkFramesMissed();
             }
 
-            // Ask at once and half a second later rather than at the next tick: a job that finished, or a server that
-            // died, is known a second sooner. (A dying server may still answer the first: it closes sockets first.)
-            if (!_jobs.IsEmpty)
-            {
-                Reconcile(static _ => true);
-                Scheduler.Schedule(ConfirmRefusalAfter, () => Reconcile(static _ => true));
-            }
+            // The session polls the queue from now on (at once, then on its cadence): see OnOutageSnapshot.
         }
     }
 
@@ -519,7 +525,7 @@ internal sealed class JobTracker : IDisposable
 
     public void OnJobAccepted(TrackedJob job)
     {
-        _acceptSequence[job] = Interlocked.Increment(ref _sequence);
+        _acceptSequence[job] = _session.Stamp();
         if (job.IsTerminated)
         {
             // It ended before we got here (its whole run overtook the POST's answer) and Remove may already have run:
@@ -600,7 +606,7 @@ internal sealed class JobTracker : IDisposable
     /// </summary>
     private async Task InterruptAsync(TrackedJob job, string reason)
     {
-        if (!await SupportsTargetedInterruptAsync().ConfigureAwait(false))
+        if (!await _session.Facts.HonoursTargetedInterruptAsync().ConfigureAwait(false))
         {
             JobLog.CannotInterrupt(_logger, job.PromptId, _server);
             return;
@@ -608,36 +614,6 @@ internal sealed class JobTracker : IDisposable
 
         JobLog.Cancelling(_logger, job.PromptId, "interrupt", reason);
         await Api.InterruptAsync(job.PromptId, CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>Whether the server's version honours a prompt id on <c>/interrupt</c>; read once, a failed read is retried next time.</summary>
-    private async Task<bool> SupportsTargetedInterruptAsync()
-    {
-        var known = Volatile.Read(ref _targetedInterrupt);
-        if (known != 0)
-        {
-            return known == 1;
-        }
-
-        try
-        {
-            var stats = await Api.GetSystemStatsAsync(CancellationToken.None).ConfigureAwait(false);
-            var supported = HonoursTargetedInterrupt(stats.System?.ComfyUIVersion);
-            Volatile.Write(ref _targetedInterrupt, supported ? 1 : 2);
-            return supported;
-        }
-        catch (ComfyException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>ComfyUI 0.3.56 and later interrupt by prompt id; a missing or unreadable version counts as older.</summary>
-    internal static bool HonoursTargetedInterrupt(string? comfyUIVersion)
-    {
-        var text = comfyUIVersion?.Trim().TrimStart('v', 'V');
-        var end = text?.IndexOfAny(['-', '+', ' ']) ?? -1;
-        return Version.TryParse(end > 0 ? text![..end] : text, out var version) && version >= new Version(0, 3, 56);
     }
 
     /// <summary>
@@ -770,7 +746,7 @@ internal sealed class JobTracker : IDisposable
     {
         Volatile.Write(ref _lastQueueRefreshTicks, Scheduler.Now.UtcTicks);
         Volatile.Write(ref _queueRefreshArmed, 0);
-        var sequence = Volatile.Read(ref _sequence);
+        var sequence = _session.Stamp();
         var epoch = ConfirmableEpoch();
         QueueState queue;
         try
@@ -801,14 +777,19 @@ internal sealed class JobTracker : IDisposable
         _lastReconcile = ReconcileAsync(which);
     }
 
-    /// <summary>Resolves when the latest reconciliation finished (tests await it instead of sleeping).</summary>
-    public Task WhenReconciledAsync() => Volatile.Read(ref _lastReconcile);
+    /// <summary>Resolves when the latest reconciliation (and the session's latest outage poll) finished (tests await it
+    /// instead of sleeping).</summary>
+    public async Task WhenReconciledAsync()
+    {
+        await _session.Liveness.LastPoll.ConfigureAwait(false);
+        await Volatile.Read(ref _lastReconcile).ConfigureAwait(false);
+    }
 
     private async Task ReconcileAsync(Func<TrackedJob, bool> which)
     {
         try
         {
-            var sequence = Volatile.Read(ref _sequence);
+            var sequence = _session.Stamp();
             var epoch = ConfirmableEpoch();
             QueueState queue;
             try
@@ -817,8 +798,7 @@ internal sealed class JobTracker : IDisposable
             }
             catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
             {
-                // The server does not answer either; the next tick tries again, unless this proves it is gone.
-                OnPollFailed(ex);
+                // The next tick (or, while the socket is down, the session's poll) tries again.
                 return;
             }
 
@@ -835,31 +815,30 @@ internal sealed class JobTracker : IDisposable
         }
     }
 
-    /// <summary>
-    /// A reconciliation's <c>GET /queue</c> failed. A socket that closed while HTTP to the same server is refused means
-    /// the process is gone, and ComfyUI keeps no queue across restarts: every prompt it had accepted died with it. Only
-    /// that definitive signal counts, twice in a row; an answer of any status or a timeout (something accepted the
-    /// connection: a slow or overloaded server) starts the count again. Other transport errors (a pooled connection the
-    /// dying server reset) prove nothing either way.
-    /// </summary>
-    private void OnPollFailed(Exception error)
+    /// <summary>The session's poll answered while the socket is down: reconcile every job with it.</summary>
+    private void OnOutageSnapshot(QueueSnapshot snapshot)
     {
-        if (error is not ComfyConnectionException connection || _connected || !_everConnected)
+        if (_connected || _jobs.IsEmpty)
         {
-            Volatile.Write(ref _refusedPolls, 0);
             return;
         }
 
-        if (!connection.IsConnectionRefused || Interlocked.Increment(ref _refusedPolls) < RefusedPollsToDeclareStopped)
+        _lastReconcile = ApplyQueueAsync(snapshot.Queue, snapshot.Stamp, -1, static _ => true, graceWhileConnected: false);
+    }
+
+    /// <summary>
+    /// The session says the server is gone (socket closed, HTTP refused twice in a row), and ComfyUI keeps no queue
+    /// across restarts: every prompt it had accepted died with it. Only prompts the server accepted and had not finished
+    /// fail: a submission still on the wire fails by itself, one not sent yet is not lost, and a finished one completes
+    /// with the outputs it has.
+    /// </summary>
+    private void OnVerdict(LivenessVerdict verdict)
+    {
+        if (verdict.State != Liveness.Dead)
         {
-            // Ask again soon rather than at the next tick: the first request after a kill often meets a kept-alive
-            // connection the dying server reset, and a first refusal wants its confirmation.
-            Scheduler.Schedule(ConfirmRefusalAfter, () => Reconcile(static _ => true));
             return;
         }
 
-        // Only prompts the server accepted and had not finished: a submission still on the wire fails by itself, one not
-        // sent yet is not lost, and a finished one completes with the outputs it has.
         var lost = _jobs.Values.Where(j => j.IsAccepted && !j.IsTerminated && !j.IsFinishing).ToList();
         if (lost.Count == 0)
         {
@@ -879,12 +858,12 @@ internal sealed class JobTracker : IDisposable
                 job.PromptId,
                 $"The server at {_server} stopped while the prompt was {phase}: its socket closed and nothing listens on its port any more. " +
                 $"ComfyUI keeps no queue across restarts, so prompt {job.PromptId} cannot have survived; retry to run it again.",
-                error));
+                verdict.Cause));
         }
     }
 
     /// <summary>Any answer proves something listens: refusals before it no longer count towards a stopped server.</summary>
-    private void ServerAnswered() => Volatile.Write(ref _refusedPolls, 0);
+    private void ServerAnswered() => _session.Liveness.Answered();
 
     private async Task ApplyQueueAsync(QueueState queue, long sequence, long epoch, Func<TrackedJob, bool> checkDeparted, bool graceWhileConnected)
     {
@@ -1009,11 +988,7 @@ internal sealed class JobTracker : IDisposable
             return;
         }
 
-        if (_everConnected && !_connected)
-        {
-            Reconcile(static _ => true);
-        }
-        else
+        if (_connected)
         {
             var now = Scheduler.Now.UtcTicks;
             if (_jobs.Values.Any(j => NeedsReconcile(j, now)))

@@ -179,6 +179,7 @@ internal sealed class TrackedJob : IDisposable
             try
             {
                 var response = await _tracker.Api.SubmitPromptAsync(request.Request, CancellationToken.None).ConfigureAwait(false);
+                _tracker.LearnPromptIdAnswer(response.PromptId.Length == 0 || response.PromptId == PromptId);
                 if (response.PromptId.Length > 0 && response.PromptId != PromptId)
                 {
                     // An old server queued it under its own id; even a job disposed meanwhile needs it, to delete the prompt.
