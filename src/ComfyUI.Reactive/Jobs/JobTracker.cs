@@ -107,7 +107,12 @@ internal sealed class JobTracker : IDisposable
 
     public IDisposable Track(Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {
-        var job = new TrackedJob(this, workflow, options, observer);
+        var job = new TrackedJob(this, workflow, options, observer, new JobState
+        {
+            Server = _server,
+            ClientId = _client.ClientId,
+            PromptId = Guid.NewGuid().ToString(),
+        });
         if (Volatile.Read(ref _disposed) != 0)
         {
             observer.OnError(new ObjectDisposedException(nameof(ComfyClient)));
