@@ -416,16 +416,13 @@ public sealed class JobTrackerTests : IAsyncDisposable
         string? id = null;
         _server.OnPrompt = p => id = p;
         var task = client.RunAsync(JobTestServer.Basic, JobTestServer.NoValidation(), cts.Token);
-        while (id is null || client.GetJobTracker().Count == 0)
-        {
-            await Task.Yield();
-        }
+        await Recorder.UntilAsync(() => id is not null && client.GetJobTracker().Count > 0, "the submission");
 
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(JobTestServer.Wait));
         await client.GetJobTracker().WhenCancellationsSentAsync().WaitAsync(JobTestServer.Wait);
-        Assert.Contains(id, Assert.Single(_server.Requests("POST", "/queue")).BodyText, StringComparison.Ordinal);
+        Assert.Contains(id!, Assert.Single(_server.Requests("POST", "/queue")).BodyText, StringComparison.Ordinal);
     }
 
     private static byte[] TextFrame(string node, string text)

@@ -35,14 +35,30 @@ internal sealed class Recorder
 
     private Func<DateTimeOffset>? Clock { get; init; }
 
+    private Action<JobUpdate>? OnUpdate { get; init; }
+
     /// <summary>Subscribes to <paramref name="job"/> and records what it delivers.</summary>
     /// <param name="job">The job.</param>
     /// <param name="clock">Stamps the end (e.g. a TestScheduler's <c>Now</c>), or null.</param>
-    public static Recorder Start(IObservable<JobUpdate> job, Func<DateTimeOffset>? clock = null)
+    /// <param name="onUpdate">Runs inside each <c>OnNext</c>, after the update is recorded (e.g. to move a virtual clock
+    /// from the callback), or null.</param>
+    public static Recorder Start(IObservable<JobUpdate> job, Func<DateTimeOffset>? clock = null, Action<JobUpdate>? onUpdate = null)
     {
-        var r = new Recorder { Clock = clock };
-        r.Subscription = job.Subscribe(r.Add, e => { r.Error = e; r.End(); }, r.End);
+        var r = new Recorder { Clock = clock, OnUpdate = onUpdate };
+        r.Subscription = job.Subscribe(u => { r.Add(u); r.OnUpdate?.Invoke(u); }, e => { r.Error = e; r.End(); }, r.End);
         return r;
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, failing after <see cref="JobTestServer.Wait"/> (never an
+    /// unbounded spin).</summary>
+    public static async Task UntilAsync(Func<bool> condition, string what = "the condition")
+    {
+        var deadline = DateTime.UtcNow + JobTestServer.Wait;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what} was not met in time");
+            await Task.Yield();
+        }
     }
 
     public async Task<T> WaitFor<T>(Func<T, bool>? predicate = null)
