@@ -52,7 +52,8 @@ internal static class JobResultAssembly
             }
         }
 
-        var timings = new JobTimings(state.SubmittedAt, state.StartedAt, now, state.NodeTimes);
+        var timings = new JobTimings(
+            new DateTimeOffset(state.SubmittedAt, TimeSpan.Zero), state.StartedAt is { } started ? new DateTimeOffset(started, TimeSpan.Zero) : null, now, state.NodeTimes);
         return new JobResult(state.PromptId, outputs, aliases, state.NodeErrors, timings);
 
         IReadOnlyList<JobImage>? Images(string node) =>

@@ -23,7 +23,8 @@ internal enum JobPhase
 /// Everything a job knows, as plain data: what a process needs to re-attach to the prompt later (server, client id,
 /// prompt id, phase, outputs seen, progress, timings). Immutable; <see cref="JobMachine"/> makes the next one.
 /// </summary>
-/// <remarks>Round-trips through JSON (<c>JobStateTests</c>). What is not here is transient and lost on a restart by
+/// <remarks>Times are UTC <see cref="DateTime"/>s on the client's scheduler clock (8 bytes each, not 16: many jobs may
+/// be in flight). Round-trips through JSON (<c>JobStateTests</c>). What is not here is transient and lost on a restart by
 /// nature: preview frames in flight, <c>SaveImageWebsocket</c> bytes, the timers (re-armed from the options).</remarks>
 internal sealed record JobState
 {
@@ -62,17 +63,17 @@ internal sealed record JobState
 
     public IReadOnlyDictionary<string, NodeValidationError> NodeErrors { get; init; } = JobQueued.NoErrors;
 
-    public DateTimeOffset SubmittedAt { get; init; }
+    public DateTime SubmittedAt { get; init; }
 
-    public DateTimeOffset? StartedAt { get; init; }
+    public DateTime? StartedAt { get; init; }
 
-    public DateTimeOffset LastEventAt { get; init; }
+    public DateTime LastEventAt { get; init; }
 
-    public DateTimeOffset LastReconcileAt { get; init; }
+    public DateTime LastReconcileAt { get; init; }
 
     public string? CurrentNode { get; init; }
 
-    public DateTimeOffset CurrentNodeStartedAt { get; init; }
+    public DateTime CurrentNodeStartedAt { get; init; }
 
     public double CurrentValue { get; init; }
 

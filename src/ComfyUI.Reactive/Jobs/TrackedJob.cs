@@ -20,7 +20,7 @@ internal sealed class TrackedJob : IDisposable
     private const int MaxEarlyEvents = 256;
 
     private readonly JobTracker _tracker;
-    private readonly JobContext _context;
+    private JobContext _context;
     private readonly IObserver<JobUpdate> _observer;
     private readonly IScheduler _scheduler;
     private readonly object _gate = new();
@@ -79,9 +79,9 @@ internal sealed class TrackedJob : IDisposable
 
     public int MissingStrikes => _state.MissingStrikes;
 
-    public long LastEventTicks => _state.LastEventAt.UtcTicks;
+    public long LastEventTicks => _state.LastEventAt.Ticks;
 
-    public long LastReconcileTicks => _state.LastReconcileAt.UtcTicks;
+    public long LastReconcileTicks => _state.LastReconcileAt.Ticks;
 
     public bool MayBeOnServer => _state.Posted;
 
@@ -260,7 +260,7 @@ internal sealed class TrackedJob : IDisposable
                 return;
             }
 
-            var step = JobMachine.Step(_state, input, _context, _scheduler.Now);
+            var step = JobMachine.Step(_state, input, in _context, _scheduler.Now);
             _state = step.State;
             foreach (var command in step.Commands)
             {

@@ -62,7 +62,7 @@ public sealed class JobMachineTests
         var context = Context();
         var before = Initial();
 
-        var step = JobMachine.Step(before, new JobInput.Accepted(new PromptResponse { PromptId = Id }), context, T0);
+        var step = JobMachine.Step(before, new JobInput.Accepted(new PromptResponse { PromptId = Id }), in context, T0);
 
         Assert.Equal(JobPhase.Preparing, before.Phase);
         Assert.Equal(JobPhase.Queued, step.State.Phase);
@@ -118,7 +118,7 @@ public sealed class JobMachineTests
         var (name, arg) = token.IndexOf(':', StringComparison.Ordinal) is var i and > 0 ? (token[..i], token[(i + 1)..]) : (token, "");
         if (name.StartsWith("idle@", StringComparison.Ordinal))
         {
-            now = state.LastEventAt + TimeSpan.FromSeconds(int.Parse(name[5..], CultureInfo.InvariantCulture));
+            now = new DateTimeOffset(state.LastEventAt, TimeSpan.Zero) + TimeSpan.FromSeconds(int.Parse(name[5..], CultureInfo.InvariantCulture));
             return new JobInput.InactivityCheck(TimeSpan.FromSeconds(30));
         }
 
