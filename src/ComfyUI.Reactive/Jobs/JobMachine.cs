@@ -128,8 +128,9 @@ internal static class JobMachine
         return b.Result();
     }
 
-    /// <summary>The step under construction; private to the machine, so the machine stays a function.</summary>
-    private sealed class Builder(JobState state, JobContext context, DateTime now)
+    /// <summary>The step under construction (a struct: no allocation per step); private to the machine, so the machine
+    /// stays a function.</summary>
+    private struct Builder(JobState state, JobContext context, DateTime now)
     {
         private List<JobUpdate>? _updates;
         private List<JobCommand>? _commands;
