@@ -8,7 +8,6 @@ public sealed partial class ComfyClient
 {
     private readonly object _jobsGate = new();
     private JobTracker? _jobs;
-    private CatalogSnapshot? _catalog;
 
     /// <summary>
     /// A job that runs <paramref name="workflow"/>: a cold <see cref="IObservable{T}"/> of <see cref="JobUpdate"/>s, also
@@ -46,42 +45,18 @@ public sealed partial class ComfyClient
 
     /// <summary>
     /// The server's node schemas (<c>GET /object_info</c>), fetched once per client on first use and shared by every
-    /// job's validation. A failed fetch is retried on the next call.
+    /// job's validation and a pool's capability read. A failed fetch is retried on the next call.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting (the shared fetch goes on).</param>
     /// <returns>The catalog.</returns>
     public Task<NodeSchemaCatalog> GetNodeSchemaCatalogAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var snapshot = Volatile.Read(ref _catalog);
-        if (snapshot is null || snapshot.Task.IsFaulted || snapshot.Task.IsCanceled)
-        {
-            var fresh = new CatalogSnapshot(FetchCatalogAsync(), _options.Scheduler.Now);
-            snapshot = Interlocked.CompareExchange(ref _catalog, fresh, snapshot) == snapshot ? fresh : Volatile.Read(ref _catalog)!;
-        }
-
-        return snapshot.Task.WaitAsync(cancellationToken);
+        return Session.Schema.GetCatalogAsync(cancellationToken);
     }
 
     /// <summary>Forgets the cached node schemas; the next validation fetches them again (after installing models or nodes).</summary>
-    public void InvalidateNodeSchemaCatalog() => Volatile.Write(ref _catalog, null);
-
-    /// <summary>The cached catalog if one was fetched successfully, else null (never fetches).</summary>
-    internal NodeSchemaCatalog? CachedNodeSchemaCatalog =>
-        Volatile.Read(ref _catalog) is { Task.IsCompletedSuccessfully: true } snapshot ? snapshot.Task.Result : null;
-
-    /// <summary>Refetches the catalog if <paramref name="stale"/> is the cached one and at least a second old; else returns the cached one.</summary>
-    internal Task<NodeSchemaCatalog> RefreshNodeSchemaCatalogAsync(NodeSchemaCatalog stale, CancellationToken cancellationToken)
-    {
-        var snapshot = Volatile.Read(ref _catalog);
-        if (snapshot is { Task.IsCompletedSuccessfully: true } && ReferenceEquals(snapshot.Task.Result, stale) &&
-            _options.Scheduler.Now - snapshot.FetchedAt >= TimeSpan.FromSeconds(1))
-        {
-            Interlocked.CompareExchange(ref _catalog, null, snapshot);
-        }
-
-        return GetNodeSchemaCatalogAsync(cancellationToken);
-    }
+    public void InvalidateNodeSchemaCatalog() => Session.Schema.Invalidate();
 
     /// <summary>The dispatcher (tests).</summary>
     /// <summary>Resolves when every server cancellation (queue delete, interrupt) and start-timeout check this client's
@@ -93,7 +68,7 @@ public sealed partial class ComfyClient
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         lock (_jobsGate)
         {
-            return _jobs ??= new JobTracker(this, _options, _logger);
+            return _jobs ??= new JobTracker(this, Session, _options, _logger);
         }
     }
 
@@ -104,9 +79,4 @@ public sealed partial class ComfyClient
             _jobs?.Dispose();
         }
     }
-
-    private async Task<NodeSchemaCatalog> FetchCatalogAsync() =>
-        new(await Api.GetObjectInfoAsync(CancellationToken.None).ConfigureAwait(false));
-
-    private sealed record CatalogSnapshot(Task<NodeSchemaCatalog> Task, DateTimeOffset FetchedAt);
 }

@@ -101,7 +101,11 @@ public sealed partial class ComfyClient : IAsyncDisposable
             _socket.Start();
             return _isolatedEvents;
         });
+        Session = new Sessions.ServerSession(this, options);
     }
+
+    /// <summary>What the client's jobs and a pool share about this server: liveness, schemas, version facts.</summary>
+    internal Sessions.ServerSession Session { get; }
 
     /// <summary>The websocket session id: sent as <c>clientId</c> on the socket and as <c>client_id</c> on submissions.</summary>
     public string ClientId { get; }
@@ -215,6 +219,7 @@ public sealed partial class ComfyClient : IAsyncDisposable
         }
 
         DisposeJobs();
+        Session.Dispose();
         await _socket.DisposeAsync().ConfigureAwait(false);
         _pump.Dispose();
         _events.OnCompleted();

@@ -37,10 +37,23 @@ public sealed class ComfyJob : IObservable<JobUpdate>
     /// <summary>Submits the workflow and streams its updates to <paramref name="observer"/>; dispose to cancel the job.</summary>
     /// <param name="observer">Receives the updates, then exactly one of <c>OnCompleted</c> or <c>OnError</c>.</param>
     /// <returns>Disposing it cancels the job on the server (if it has not ended) and stops the updates.</returns>
+    /// <remarks>A job of a disposed client fails with <see cref="ObjectDisposedException"/> through <c>OnError</c>.</remarks>
     public IDisposable Subscribe(IObserver<JobUpdate> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        return _tracker().Track(Workflow, Options, observer);
+        JobTracker tracker;
+        try
+        {
+            tracker = _tracker();
+        }
+        catch (ObjectDisposedException ex)
+        {
+            // The Rx contract: a subscription's failure goes to OnError, never out of Subscribe.
+            observer.OnError(ex);
+            return System.Reactive.Disposables.Disposable.Empty;
+        }
+
+        return tracker.Track(Workflow, Options, observer);
     }
 
     /// <summary>Submits the workflow (a new submission per call) and waits for the result.</summary>

@@ -1,5 +1,4 @@
 using ComfyUI.Reactive.Models;
-using ComfyUI.Reactive.Pooling;
 
 namespace ComfyUI.Reactive.Jobs;
 
@@ -39,7 +38,7 @@ public sealed class JobResult
     /// <summary>When the job was submitted, started and completed.</summary>
     public JobTimings Timings { get; }
 
-    /// <summary>For a job run by a <see cref="ComfyPool"/>: the server that produced this result, the attempts it took and
+    /// <summary>For a job run by a <c>ComfyPool</c>: the server that produced this result, the attempts it took and
     /// the time spent waiting in the pool and running; null for a job run on one <see cref="ComfyClient"/>.</summary>
     public PoolTimings? Pool { get; private init; }
 

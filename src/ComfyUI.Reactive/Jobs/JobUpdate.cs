@@ -1,6 +1,5 @@
 using System.Collections.ObjectModel;
 using ComfyUI.Reactive.Models;
-using ComfyUI.Reactive.Pooling;
 
 namespace ComfyUI.Reactive.Jobs;
 
@@ -12,10 +11,10 @@ namespace ComfyUI.Reactive.Jobs;
 /// 2025-07-14 that ignores it, the id the server assigned and returned when it accepted the prompt. Every update of one
 /// attempt carries the same id (the first update, <see cref="JobQueued"/>, comes after that answer), and it is the id of
 /// <see cref="JobResult.PromptId"/>, of the job's exceptions and of the server's <c>/queue</c> and <c>/history</c>. In a
-/// <see cref="ComfyPool"/>, a failover starts a new attempt with a new prompt id.</param>
+/// <c>ComfyPool</c>, a failover starts a new attempt with a new prompt id.</param>
 public abstract record JobUpdate(string PromptId)
 {
-    /// <summary>The server the update came from when the job runs in a <see cref="ComfyPool"/> (a failover moves a job,
+    /// <summary>The server the update came from when the job runs in a <c>ComfyPool</c> (a failover moves a job,
     /// so later updates may name another server); null for a job run on one <see cref="ComfyClient"/>.</summary>
     public ServerId? Server { get; init; }
 }
@@ -84,7 +83,7 @@ public sealed record JobNodeOutput(string PromptId, JobOutput Output) : JobUpdat
 public sealed record JobText(string PromptId, string NodeId, string Text) : JobUpdate(PromptId);
 
 /// <summary>
-/// An attempt of a <see cref="ComfyPool"/> job ended without the result: its server died or was removed, a timeout fired,
+/// An attempt of a <c>ComfyPool</c> job ended without the result: its server died or was removed, a timeout fired,
 /// the prompt was lost or rejected. <see cref="JobUpdate.Server"/> names the server. With <see cref="WillRetry"/> the job
 /// goes back to the pool's queue and its updates start again (<see cref="JobQueued"/> with a new prompt id); without,
 /// the job's error follows at once. A start timeout on a server busy with other work

@@ -101,10 +101,13 @@ public sealed partial class ComfyPool
         try
         {
             server.CapabilitiesStale = false;
-            var capabilities = await ServerCapabilities.FetchAsync(client.Api, server.Tags, server.Stopping).ConfigureAwait(false);
 
-            // Job validation reads the client's cached schemas: keep them as fresh as what the scheduler matches against.
-            client.InvalidateNodeSchemaCatalog();
+            // The client's session holds the one schema cache its jobs validate against: the first read shares it (one
+            // /object_info per server), later ones (after an outage, on the refresh interval) refetch it for both.
+            var schema = await client.Session.Schema.ReadAsync(ServerCapabilities.KnownFolders, refresh: server.CapabilitiesRead, server.Stopping)
+                .ConfigureAwait(false);
+            server.CapabilitiesRead = true;
+            var capabilities = new ServerCapabilities(schema.Catalog, schema.ModelsByFolder, server.Tags);
             _scheduler.SetCapabilities(server.Id, capabilities);
             PoolLog.CapabilitiesRead(_logger, server.Id, capabilities.Catalog.Count);
             return capabilities;

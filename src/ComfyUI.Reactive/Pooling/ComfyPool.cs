@@ -108,7 +108,7 @@ public sealed partial class ComfyPool : IAsyncDisposable
         server.Subscriptions.Add(client.Events.Subscribe(e => Publish(new PoolEvent(id, e)), _ => { }, () => { }));
         var monitor = new HealthMonitor(
             HealthMonitor.QueueStatusProbe(client),
-            client.Connection,
+            client.Session.Liveness.Watched(),
             new HealthMonitorOptions
             {
                 Interval = _options.HealthCheckInterval is { } interval && interval > TimeSpan.Zero ? interval : null,

@@ -2,32 +2,29 @@ using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Reactive.Concurrency;
+using ComfyUI.Reactive.Sessions;
 
 namespace ComfyUI.Reactive.Pooling;
 
 /// <summary>
-/// Watches one server: HTTP probes on an interval plus the websocket's <see cref="ConnectionState"/>, combined into one
-/// <see cref="ServerHealth"/> (see there for each state's meaning). All timing runs on the injected scheduler.
+/// Watches one server for a pool: the server session's liveness verdict (<see cref="ServerLiveness"/>: up, disconnected,
+/// dead — the same verdict the client's jobs act on) plus, while the socket is up, HTTP probes on an interval, combined
+/// into one <see cref="ServerHealth"/> (see there for each state's meaning). All timing runs on the injected scheduler.
 /// </summary>
 /// <remarks>
-/// <para><b>Rules.</b> A connected socket is evidence the server lives (it resets the failure count). While the socket is
-/// connected, <see cref="HealthMonitorOptions.FailureThreshold"/> consecutive failed probes make the server Unhealthy and
-/// one success makes it Healthy again. When the socket drops, a probe starts at once (superseding one in flight): if its
-/// connection is <b>refused</b> the server is Dead — a socket that closes while nothing listens on the server's port any
-/// more means the process is gone — and otherwise it is only Disconnected; a later refused probe while the socket is
-/// still down makes it Dead. Only a refusal counts: a timeout or a 5xx while the socket is down is a slow or overloaded
-/// server whose prompts still run, and declaring it dead would run them twice. While
-/// the socket is down probes run every <see cref="HealthMonitorOptions.DisconnectedInterval"/> (1 s), so that transition is
-/// seen within about a second even when <see cref="HealthMonitorOptions.Interval"/> is long: a server shutting down may
-/// close its sockets while its HTTP side still answers for a moment.</para>
-/// <para>Probes never overlap: the next is scheduled an interval after the previous ended.</para>
+/// <para><b>Rules.</b> Whether a server whose socket dropped is dead or only disconnected is the session's verdict,
+/// decided once per server by one poller for the jobs and the pool alike (so a pooled client does not poll twice during
+/// an outage). While the socket is up, <see cref="HealthMonitorOptions.FailureThreshold"/> consecutive failed probes make
+/// the server Unhealthy and one success makes it Healthy again; a reconnect resets the count.</para>
+/// <para>Probes run only while the socket is up and never overlap: the next is scheduled an interval after the previous
+/// ended.</para>
 /// <para><see cref="Health"/> replays the latest state and emits only changes, on the thread that caused them (a probe's
 /// completion, a connection-state callback, or the scheduler).</para>
 /// </remarks>
 internal sealed class HealthMonitor : IDisposable
 {
     private readonly Func<CancellationToken, Task> _probe;
-    private readonly IObservable<ConnectionState> _connection;
+    private readonly IObservable<LivenessVerdict> _liveness;
     private readonly HealthMonitorOptions _options;
     private readonly IScheduler _scheduler;
     private readonly Lock _lock = new();
@@ -35,29 +32,28 @@ internal sealed class HealthMonitor : IDisposable
     private readonly SerialDisposable _nextProbe = new();
     private readonly SerialDisposable _connectionSubscription = new();
     private ProbeRun? _running;
-    private bool _socketUp;
-    private bool _everConnected;
+    private Liveness _verdict;
     private bool _closed;
     private bool _disposed;
-    private bool _lastProbeRefused;
     private int _failures;
 
     /// <summary>Creates a monitor; nothing runs until <see cref="Start"/>.</summary>
     /// <param name="probe">One HTTP probe: completes when the server answered, faults or hangs otherwise (it is cancelled
     /// at the timeout). Production: <see cref="QueueStatusProbe"/>.</param>
-    /// <param name="connection">The server's websocket state, replaying the latest (<c>ComfyClient.Connection</c>).</param>
+    /// <param name="liveness">The server's liveness verdict, replaying the latest and watched (polls run while it is
+    /// subscribed: <c>ServerLiveness.Watched()</c>).</param>
     /// <param name="options">Interval, timeout and threshold.</param>
     /// <param name="scheduler">Runs the interval and the timeouts.</param>
     public HealthMonitor(
-        Func<CancellationToken, Task> probe, IObservable<ConnectionState> connection, HealthMonitorOptions options, IScheduler scheduler)
+        Func<CancellationToken, Task> probe, IObservable<LivenessVerdict> liveness, HealthMonitorOptions options, IScheduler scheduler)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(liveness);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(scheduler);
         options.Validate();
         _probe = probe;
-        _connection = connection;
+        _liveness = liveness;
         _options = options;
         _scheduler = scheduler;
     }
@@ -78,14 +74,13 @@ internal sealed class HealthMonitor : IDisposable
         return ct => client.Api.GetQueueStatusAsync(ct);
     }
 
-    /// <summary>Subscribes to the connection state and starts probing (the first probe runs at once).</summary>
+    /// <summary>Subscribes to the liveness verdict; probes start when the socket is up.</summary>
     public void Start()
     {
-        _connectionSubscription.Disposable = _connection.Subscribe(
-            OnConnection,
-            _ => OnConnection(ConnectionState.Closed),
-            () => OnConnection(ConnectionState.Closed));
-        StartProbe(supersede: false);
+        _connectionSubscription.Disposable = _liveness.Subscribe(
+            v => OnVerdict(v.State),
+            _ => OnVerdict(Liveness.Closed),
+            () => OnVerdict(Liveness.Closed));
     }
 
     /// <summary>Stops probing and completes <see cref="Health"/>.</summary>
@@ -111,52 +106,41 @@ internal sealed class HealthMonitor : IDisposable
         _health.Dispose();
     }
 
-    private void OnConnection(ConnectionState state)
+    private void OnVerdict(Liveness verdict)
     {
-        var probeNow = false;
-        bool closed;
+        bool up;
         lock (_lock)
         {
-            if (_disposed)
+            if (_disposed || _closed)
             {
                 return;
             }
 
-            switch (state)
+            var wasUp = _verdict == Liveness.Up;
+            _verdict = verdict;
+            _closed = verdict == Liveness.Closed;
+            up = verdict == Liveness.Up;
+            if (up && !wasUp)
             {
-                case ConnectionState.Connected:
-                    _socketUp = true;
-                    _everConnected = true;
-                    _failures = 0;
-                    _lastProbeRefused = false;
-                    break;
-                case ConnectionState.Closed:
-                    _socketUp = false;
-                    _closed = true;
-                    break;
-                default:
-                    probeNow = _socketUp;
-                    _socketUp = false;
-                    break;
+                _failures = 0;
             }
 
-            closed = _closed;
             Publish();
+            if (up == wasUp)
+            {
+                return;
+            }
         }
 
-        if (closed)
+        if (up)
         {
+            StartProbe(supersede: false);
+        }
+        else
+        {
+            // The session polls while the socket is down; probes would only ask the same question again.
             _nextProbe.Disposable = Disposable.Empty;
             CancelRunning();
-        }
-        else if (probeNow)
-        {
-            StartProbe(supersede: true);
-        }
-        else if (state == ConnectionState.Connected)
-        {
-            // Back from the faster while-disconnected cadence to the normal one.
-            ScheduleNextProbe();
         }
     }
 
@@ -166,7 +150,7 @@ internal sealed class HealthMonitor : IDisposable
         ProbeRun? superseded;
         lock (_lock)
         {
-            if (_disposed || _closed || (_running is not null && !supersede))
+            if (_disposed || _closed || _verdict != Liveness.Up || (_running is not null && !supersede))
             {
                 return;
             }
@@ -195,15 +179,15 @@ internal sealed class HealthMonitor : IDisposable
             t =>
             {
                 // Observed: a failed probe is an answer, not an unobserved crash.
-                var refused = t.Exception?.InnerExceptions.Any(e => e is ComfyConnectionException { IsConnectionRefused: true }) == true;
-                ProbeEnded(run, t.Status == TaskStatus.RanToCompletion, refused);
+                _ = t.Exception;
+                ProbeEnded(run, t.Status == TaskStatus.RanToCompletion);
             },
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
 
-    private void ProbeEnded(ProbeRun run, bool succeeded, bool refused = false)
+    private void ProbeEnded(ProbeRun run, bool succeeded)
     {
         lock (_lock)
         {
@@ -213,16 +197,7 @@ internal sealed class HealthMonitor : IDisposable
             }
 
             _running = null;
-            if (succeeded)
-            {
-                _failures = 0;
-                _lastProbeRefused = false;
-            }
-            else
-            {
-                _failures++;
-                _lastProbeRefused = refused;
-            }
+            _failures = succeeded ? 0 : _failures + 1;
 
             Publish();
         }
@@ -236,7 +211,7 @@ internal sealed class HealthMonitor : IDisposable
         TimeSpan delay;
         lock (_lock)
         {
-            if (_disposed || _closed || _running is not null || _options.NextProbeDelay(_socketUp) is not { } next)
+            if (_disposed || _closed || _verdict != Liveness.Up || _running is not null || _options.NextProbeDelay() is not { } next)
             {
                 return;
             }
@@ -247,7 +222,7 @@ internal sealed class HealthMonitor : IDisposable
         var scheduled = _scheduler.Schedule(delay, () => StartProbe(supersede: false));
         lock (_lock)
         {
-            if (!_disposed && !_closed && _running is null)
+            if (!_disposed && !_closed && _verdict == Liveness.Up && _running is null)
             {
                 _nextProbe.Disposable = scheduled;
                 return;
@@ -269,22 +244,13 @@ internal sealed class HealthMonitor : IDisposable
         running?.Dispose();
     }
 
-    private ServerHealth Compute()
+    private ServerHealth Compute() => _verdict switch
     {
-        if (_closed)
-        {
-            return ServerHealth.Dead;
-        }
-
-        if (!_socketUp)
-        {
-            return _lastProbeRefused ? ServerHealth.Dead
-                : _everConnected ? ServerHealth.Disconnected
-                : ServerHealth.Unknown;
-        }
-
-        return _failures >= _options.FailureThreshold ? ServerHealth.Unhealthy : ServerHealth.Healthy;
-    }
+        Liveness.Closed or Liveness.Dead => ServerHealth.Dead,
+        Liveness.Disconnected => ServerHealth.Disconnected,
+        Liveness.Unknown => ServerHealth.Unknown,
+        _ => _failures >= _options.FailureThreshold ? ServerHealth.Unhealthy : ServerHealth.Healthy,
+    };
 
     // Called under the lock so that changes are emitted in the order they were decided.
     private void Publish()

@@ -33,6 +33,9 @@ internal sealed class PoolServer(
     /// restarted server may have other nodes and models).</summary>
     public bool CapabilitiesStale { get; set; } = true;
 
+    /// <summary>Whether this pool has read the server's capabilities before (later reads refetch the schemas).</summary>
+    public bool CapabilitiesRead { get; set; }
+
     /// <summary>Cancelled when the server leaves the pool.</summary>
     public CancellationToken Stopping => _stopping.Token;
 

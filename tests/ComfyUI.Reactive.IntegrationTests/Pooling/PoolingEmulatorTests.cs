@@ -47,7 +47,7 @@ public sealed class PoolingEmulatorTests
         await client.ConnectAsync().WaitAsync(Bound);
         using var monitor = new HealthMonitor(
             HealthMonitor.QueueStatusProbe(client),
-            client.Connection,
+            client.Session.Liveness.Watched(),
             new HealthMonitorOptions { Interval = TimeSpan.FromSeconds(30), ProbeTimeout = TimeSpan.FromSeconds(1) },
             Scheduler.Default);
         var healthy = monitor.Health.FirstAsync(h => h == ServerHealth.Healthy).ToTask();
@@ -74,7 +74,7 @@ public sealed class PoolingEmulatorTests
         await client.ConnectAsync().WaitAsync(Bound);
         using var monitor = new HealthMonitor(
             HealthMonitor.QueueStatusProbe(client),
-            client.Connection,
+            client.Session.Liveness.Watched(),
             new HealthMonitorOptions { Interval = TimeSpan.FromSeconds(30) },
             Scheduler.Default);
         var seen = new List<ServerHealth>();

@@ -338,7 +338,7 @@ public sealed class JobHardeningTests : IAsyncDisposable
         _server.HttpGate = hold.Task;
         var attachment = JobAttachment.FromBytes("10.inputs.image", "a.png", new byte[] { 1, 2, 3 });
         var rec = Recorder.Start(client.Run(LoadImageWorkflow, JobTestServer.NoValidation(new JobOptions { Attachments = [attachment] })));
-        await WaitUntilAsync(() => _server.Requests("POST", "/upload/image").Count == 1);
+        await Recorder.UntilAsync(() => _server.Requests("POST", "/upload/image").Count == 1);
 
         rec.Subscription.Dispose();
         hold.SetResult();
@@ -357,7 +357,7 @@ public sealed class JobHardeningTests : IAsyncDisposable
         var hold = new TaskCompletionSource();
         _server.HttpGate = hold.Task;
         var rec = Recorder.Start(client.Run(JobTestServer.Basic, new JobOptions { ValidateBeforeSubmit = true }));
-        await WaitUntilAsync(() => _server.Requests("GET", "/object_info").Count == 1);
+        await Recorder.UntilAsync(() => _server.Requests("GET", "/object_info").Count == 1);
 
         rec.Subscription.Dispose();
         hold.SetResult();
@@ -376,7 +376,7 @@ public sealed class JobHardeningTests : IAsyncDisposable
         var hold = new TaskCompletionSource();
         _server.HttpGate = hold.Task;
         var rec = Recorder.Start(client.Run(JobTestServer.Basic, JobTestServer.NoValidation()));
-        await WaitUntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
+        await Recorder.UntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
 
         rec.Subscription.Dispose();
         hold.SetResult();
@@ -387,15 +387,6 @@ public sealed class JobHardeningTests : IAsyncDisposable
         Assert.Equal(0, rec.Terminals);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + JobTestServer.Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
-            await Task.Yield();
-        }
-    }
 
     private sealed class TrackingStream(byte[] bytes) : MemoryStream(bytes)
     {

@@ -25,7 +25,7 @@ public sealed class JobInterruptTests : IAsyncDisposable
     [InlineData(null, false)]
     public void HonoursTargetedInterrupt_Version_MatchesComfyUI0356(string? version, bool expected)
     {
-        Assert.Equal(expected, JobTracker.HonoursTargetedInterrupt(version));
+        Assert.Equal(expected, ComfyUI.Reactive.Sessions.ServerFacts.HonoursTargetedInterrupt(version));
     }
 
     [Theory]

@@ -75,7 +75,7 @@ public sealed class JobServerIdTests : IAsyncDisposable
         _server.HttpGate = answer.Task;
         var client = _server.Client();
         var rec = Recorder.Start(client.Run(JobTestServer.Basic, JobTestServer.NoValidation()));
-        await WaitUntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
+        await Recorder.UntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
 
         Cached(serverId);
         _server.Scheduler.AdvanceBy(TimeSpan.FromSeconds(5).Ticks + 1);
@@ -102,7 +102,7 @@ public sealed class JobServerIdTests : IAsyncDisposable
         _server.HttpGate = answer.Task;
         var client = _server.Client();
         var rec = Recorder.Start(client.Run(JobTestServer.Basic, JobTestServer.NoValidation()));
-        await WaitUntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
+        await Recorder.UntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
 
         Cached(serverId);
         for (var i = 0; i < JobTracker.MaxUnmatchedEvents; i++)
@@ -135,7 +135,7 @@ public sealed class JobServerIdTests : IAsyncDisposable
         _server.HttpGate = answer.Task;
         var client = _server.Client();
         var rec = Recorder.Start(client.Run(JobTestServer.Basic.Output("saved", "3"), JobTestServer.NoValidation()));
-        await WaitUntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
+        await Recorder.UntilAsync(() => _server.Requests("POST", "/prompt").Count == 1);
 
         _server.Start(serverId);
         _server.Executing(serverId, "3");
@@ -193,13 +193,4 @@ public sealed class JobServerIdTests : IAsyncDisposable
 
     private void Cached(string id) => _server.Send("execution_cached", $$"""{"nodes": ["1"], "prompt_id": "{{id}}", "timestamp": 1}""");
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + JobTestServer.Wait;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition was not met in time");
-            await Task.Yield();
-        }
-    }
 }

@@ -212,6 +212,11 @@ internal sealed class JobTestServer : IAsyncDisposable
             return Json($$"""{"system": {"comfyui_version": "{{ComfyUIVersion}}"}, "devices": []}""");
         }
 
+        if (request.Method == HttpMethod.Get && path.EndsWith("/models", StringComparison.Ordinal))
+        {
+            return Json("[]");
+        }
+
         if (request.Method == HttpMethod.Get && path.Contains("/history/", StringComparison.Ordinal))
         {
             var id = path[(path.LastIndexOf('/') + 1)..];

@@ -1,4 +1,3 @@
-using System.Reactive;
 using ComfyUI.Reactive.Jobs;
 
 namespace ComfyUI.Reactive.Tests.Jobs;
@@ -20,82 +19,53 @@ public sealed class JobTimerTests : IAsyncDisposable
     public async Task StartTimeout_ClockAdvancedInsideTheJobQueuedCallback_FiresAtAcceptancePlusTheLimit()
     {
         var client = _server.Client();
-        var rec = new Recording();
         DateTimeOffset acceptedAt = default;
         var options = JobTestServer.NoValidation(new JobOptions { StartTimeout = Limit, TrackQueuePosition = false });
-        using var job = client.Run(JobTestServer.Basic, options).Subscribe(Observer.Create<JobUpdate>(
-            u =>
+        var rec = Recorder.Start(client.Run(JobTestServer.Basic, options), onUpdate: u =>
+        {
+            if (u is JobQueued queued)
             {
-                rec.Add(u);
-                if (u is JobQueued queued)
-                {
-                    acceptedAt = _server.Scheduler.Now;
-                    _server.Queue = () => ([], [queued.PromptId]);
-                    _server.Scheduler.AdvanceBy(InCallback.Ticks);
-                }
-            },
-            rec.Fail,
-            () => rec.Fail(new InvalidOperationException("completed"))));
-        await rec.Queued.Task.WaitAsync(JobTestServer.Wait);
+                acceptedAt = _server.Scheduler.Now;
+                _server.Queue = () => ([], [queued.PromptId]);
+                _server.Scheduler.AdvanceBy(InCallback.Ticks);
+            }
+        });
+        using var job = rec.Subscription;
+        await rec.WaitFor<JobQueued>();
 
         _server.Scheduler.AdvanceTo((acceptedAt + Limit).UtcTicks - 1);
         await client.GetJobTracker().WhenCancellationsSentAsync().WaitAsync(JobTestServer.Wait);
-        Assert.False(rec.Error.Task.IsCompleted);
+        Assert.Equal(0, rec.Terminals);
         _server.Scheduler.AdvanceBy(1);
-        var error = await rec.Error.Task.WaitAsync(JobTestServer.Wait);
+        await rec.Ended;
 
-        Assert.Equal("start", Assert.IsType<ComfyTimeoutException>(error).Phase);
+        Assert.Equal("start", Assert.IsType<ComfyTimeoutException>(rec.Error).Phase);
     }
 
     [Fact]
     public async Task InactivityTimeout_ClockAdvancedInsideTheJobStartedCallback_FiresAtTheLastEventPlusTheLimit()
     {
         var client = _server.Client();
-        var rec = new Recording();
         DateTimeOffset startedAt = default;
         var options = JobTestServer.NoValidation(new JobOptions { InactivityTimeout = Limit, TrackQueuePosition = false });
-        using var job = client.Run(JobTestServer.Basic, options).Subscribe(Observer.Create<JobUpdate>(
-            u =>
+        var rec = Recorder.Start(client.Run(JobTestServer.Basic, options), onUpdate: u =>
+        {
+            if (u is JobStarted)
             {
-                rec.Add(u);
-                if (u is JobStarted)
-                {
-                    startedAt = _server.Scheduler.Now;
-                    _server.Scheduler.AdvanceBy(InCallback.Ticks);
-                }
-            },
-            rec.Fail,
-            () => rec.Fail(new InvalidOperationException("completed"))));
-        var id = (await rec.Queued.Task.WaitAsync(JobTestServer.Wait)).PromptId;
+                startedAt = _server.Scheduler.Now;
+                _server.Scheduler.AdvanceBy(InCallback.Ticks);
+            }
+        });
+        using var job = rec.Subscription;
+        var id = (await rec.WaitFor<JobQueued>()).PromptId;
 
         _server.Queue = () => ([id], []);
         _server.Start(id);
         _server.Scheduler.AdvanceTo((startedAt + Limit).UtcTicks - 1);
-        Assert.False(rec.Error.Task.IsCompleted);
+        Assert.Equal(0, rec.Terminals);
         _server.Scheduler.AdvanceBy(1);
-        var error = await rec.Error.Task.WaitAsync(JobTestServer.Wait);
+        await rec.Ended;
 
-        Assert.Equal("inactivity", Assert.IsType<ComfyTimeoutException>(error).Phase);
-    }
-
-    /// <summary>A minimal recorder whose callbacks the tests write themselves.</summary>
-    private sealed class Recording
-    {
-        public List<JobUpdate> Updates { get; } = [];
-
-        public TaskCompletionSource<Exception> Error { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource<JobQueued> Queued { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Fail(Exception error) => Error.TrySetResult(error);
-
-        public void Add(JobUpdate update)
-        {
-            Updates.Add(update);
-            if (update is JobQueued queued)
-            {
-                Queued.TrySetResult(queued);
-            }
-        }
+        Assert.Equal("inactivity", Assert.IsType<ComfyTimeoutException>(rec.Error).Phase);
     }
 }

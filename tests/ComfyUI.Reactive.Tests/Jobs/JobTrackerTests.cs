@@ -416,16 +416,13 @@ public sealed class JobTrackerTests : IAsyncDisposable
         string? id = null;
         _server.OnPrompt = p => id = p;
         var task = client.RunAsync(JobTestServer.Basic, JobTestServer.NoValidation(), cts.Token);
-        while (id is null || client.GetJobTracker().Count == 0)
-        {
-            await Task.Yield();
-        }
+        await Recorder.UntilAsync(() => id is not null && client.GetJobTracker().Count > 0, "the submission");
 
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task.WaitAsync(JobTestServer.Wait));
         await client.GetJobTracker().WhenCancellationsSentAsync().WaitAsync(JobTestServer.Wait);
-        Assert.Contains(id, Assert.Single(_server.Requests("POST", "/queue")).BodyText, StringComparison.Ordinal);
+        Assert.Contains(id!, Assert.Single(_server.Requests("POST", "/queue")).BodyText, StringComparison.Ordinal);
     }
 
     private static byte[] TextFrame(string node, string text)
@@ -433,82 +430,5 @@ public sealed class JobTrackerTests : IAsyncDisposable
         var nodeBytes = System.Text.Encoding.UTF8.GetBytes(node);
         var textBytes = System.Text.Encoding.UTF8.GetBytes(text);
         return [0, 0, 0, 3, 0, 0, 0, (byte)nodeBytes.Length, .. nodeBytes, .. textBytes];
-    }
-}
-
-/// <summary>Records one subscription; waits are bounded.</summary>
-internal sealed class Recorder
-{
-    private readonly List<JobUpdate> _updates = [];
-    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<(Func<JobUpdate, bool> Match, TaskCompletionSource<JobUpdate> Done)> _waiters = [];
-    private int _terminals;
-
-    public IReadOnlyList<JobUpdate> Updates
-    {
-        get
-        {
-            lock (_updates)
-            {
-                return [.. _updates];
-            }
-        }
-    }
-
-    public Exception? Error { get; private set; }
-
-    public int Terminals => Volatile.Read(ref _terminals);
-
-    public Task Ended => _ended.Task.WaitAsync(JobTestServer.Wait);
-
-    public IDisposable Subscription { get; private set; } = null!;
-
-    public static Recorder Start(IObservable<JobUpdate> job)
-    {
-        var r = new Recorder();
-        r.Subscription = job.Subscribe(r.Add, e => { r.Error = e; r.End(); }, r.End);
-        return r;
-    }
-
-    public async Task<T> WaitFor<T>(Func<T, bool>? predicate = null)
-        where T : JobUpdate
-    {
-        bool Match(JobUpdate u) => u is T t && predicate?.Invoke(t) != false;
-        var done = new TaskCompletionSource<JobUpdate>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_updates)
-        {
-            if (_updates.FirstOrDefault(Match) is { } found)
-            {
-                return (T)found;
-            }
-
-            _waiters.Add((Match, done));
-        }
-
-        if (await Task.WhenAny(done.Task, _ended.Task).WaitAsync(JobTestServer.Wait) != done.Task)
-        {
-            throw new InvalidOperationException($"Ended before {typeof(T).Name}: {Error}");
-        }
-
-        return (T)await done.Task;
-    }
-
-    private void Add(JobUpdate update)
-    {
-        lock (_updates)
-        {
-            _updates.Add(update);
-            foreach (var w in _waiters.Where(w => w.Match(update)).ToList())
-            {
-                w.Done.TrySetResult(update);
-                _waiters.Remove(w);
-            }
-        }
-    }
-
-    private void End()
-    {
-        Interlocked.Increment(ref _terminals);
-        _ended.TrySetResult();
     }
 }

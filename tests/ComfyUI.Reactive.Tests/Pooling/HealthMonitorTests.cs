@@ -1,10 +1,16 @@
 using System.Net.Http;
 using System.Reactive.Subjects;
+using ComfyUI.Reactive.Models;
 using ComfyUI.Reactive.Pooling;
+using ComfyUI.Reactive.Sessions;
 using Microsoft.Reactive.Testing;
 
 namespace ComfyUI.Reactive.Tests.Pooling;
 
+/// <summary>
+/// The pool's view of one server: the session's liveness verdict (one poller while the socket is down, shared with the
+/// jobs) plus periodic probes while the socket is up. Probes and polls draw from one script of server answers.
+/// </summary>
 public sealed class HealthMonitorTests : IDisposable
 {
     private readonly TestScheduler _scheduler = new();
@@ -12,13 +18,18 @@ public sealed class HealthMonitorTests : IDisposable
     private readonly Queue<Func<CancellationToken, Task>> _script = new();
     private readonly List<(long Ticks, ServerHealth Health)> _seen = [];
     private readonly List<CancellationToken> _tokens = [];
+    private readonly List<long> _polls = [];
+    private ServerLiveness? _liveness;
     private HealthMonitor? _monitor;
+    private long _stamp;
 
+    /// <summary>The monitor's own probes (only while the socket is up).</summary>
     private int Calls => _tokens.Count;
 
     public void Dispose()
     {
         _monitor?.Dispose();
+        _liveness?.Dispose();
         _connection.Dispose();
     }
 
@@ -29,12 +40,21 @@ public sealed class HealthMonitorTests : IDisposable
 
     private static Task Overloaded() => Task.FromException(new ComfyApiException("503 from GET /api/prompt"));
 
-    private void Script(params Func<CancellationToken, Task>[] probes)
+    private void Script(params Func<CancellationToken, Task>[] answers)
     {
-        foreach (var probe in probes)
+        foreach (var answer in answers)
         {
-            _script.Enqueue(probe);
+            _script.Enqueue(answer);
         }
+    }
+
+    private Task Next(CancellationToken ct) => _script.Count > 0 ? _script.Dequeue()(ct) : Task.CompletedTask;
+
+    private async Task<QueueState> Poll(CancellationToken ct)
+    {
+        _polls.Add(_scheduler.Clock);
+        await Next(ct);
+        return new QueueState();
     }
 
     private HealthMonitor Start(TimeSpan? interval = null, int threshold = 3, TimeSpan? timeout = null, bool useDefaultInterval = true)
@@ -45,13 +65,14 @@ public sealed class HealthMonitorTests : IDisposable
             FailureThreshold = threshold,
             ProbeTimeout = timeout ?? TimeSpan.FromSeconds(2),
         };
+        _liveness = new ServerLiveness(Poll, _connection, _scheduler, () => ++_stamp);
         _monitor = new HealthMonitor(
             ct =>
             {
                 _tokens.Add(ct);
-                return _script.Count > 0 ? _script.Dequeue()(ct) : Task.CompletedTask;
+                return Next(ct);
             },
-            _connection,
+            _liveness.Watched(),
             options,
             _scheduler);
         _monitor.Health.Subscribe(h => _seen.Add((_scheduler.Clock, h)));
@@ -152,24 +173,28 @@ public sealed class HealthMonitorTests : IDisposable
     }
 
     [Fact]
-    public void SocketDrops_HttpRefused_DeadAtOnce()
+    public void SocketDrops_HttpRefusedTwiceInARow_DeadHalfASecondLater()
     {
         _connection.OnNext(ConnectionState.Connected);
         Start(TimeSpan.FromMinutes(5));
         _scheduler.AdvanceTo(Seconds(7));
-        Script(_ => Refused());
+        Script(_ => Refused(), _ => Refused());
 
         _connection.OnNext(ConnectionState.Reconnecting);
+        Assert.Equal(ServerHealth.Disconnected, _monitor!.Current);
+        _scheduler.AdvanceTo(Seconds(7.5));
 
-        Assert.Equal(ServerHealth.Dead, _monitor!.Current);
-        Assert.Equal((Seconds(7), ServerHealth.Dead), _seen[^1]);
-        Assert.Equal(2, Calls);
+        Assert.Equal([Seconds(7), Seconds(7.5)], _polls);
+        Assert.Equal(
+            [(0, ServerHealth.Unknown), (0, ServerHealth.Healthy), (Seconds(7), ServerHealth.Disconnected), (Seconds(7.5), ServerHealth.Dead)],
+            _seen);
+        Assert.Equal(1, Calls); // the monitor's own probe at connect; the socket-down questions are the session's
     }
 
     [Theory]
     [InlineData("503")]
     [InlineData("timeout")]
-    public void SocketDown_ProbeFailsWithoutARefusal_StaysDisconnectedNeverDead(string failure)
+    public void SocketDown_HttpFailsWithoutARefusal_StaysDisconnectedNeverDead(string failure)
     {
         _connection.OnNext(ConnectionState.Connected);
         Start(TimeSpan.FromSeconds(5));
@@ -177,7 +202,7 @@ public sealed class HealthMonitorTests : IDisposable
 
         // A slow or overloaded server whose socket dropped still runs its prompts: declaring it dead would run them twice.
         Script(Enumerable.Repeat<Func<CancellationToken, Task>>(
-            failure == "503" ? _ => Overloaded() : _ => new TaskCompletionSource().Task, 20).ToArray());
+            failure == "503" ? _ => Overloaded() : _ => new TaskCompletionSource().Task, 40).ToArray());
         _connection.OnNext(ConnectionState.Reconnecting);
         _scheduler.AdvanceTo(Seconds(30));
 
@@ -186,61 +211,50 @@ public sealed class HealthMonitorTests : IDisposable
     }
 
     [Fact]
-    public void SocketDrops_HttpAnswers_DisconnectedThenDeadWhenHttpFails()
+    public void SocketDrops_HttpAnswers_DisconnectedThenDeadWhenHttpIsRefused()
     {
         _connection.OnNext(ConnectionState.Connected);
         Start(TimeSpan.FromSeconds(1));
         _scheduler.AdvanceTo(Seconds(5));
 
-        _connection.OnNext(ConnectionState.Reconnecting); // probe at 5 s answers
+        _connection.OnNext(ConnectionState.Reconnecting); // the poll at 5 s answers
         Assert.Equal(ServerHealth.Disconnected, _monitor!.Current);
-        Script(_ => Refused());
-        _scheduler.AdvanceTo(Seconds(6)); // next probe, an interval later, is refused
+        Script(_ => Refused(), _ => Refused());
+        _scheduler.AdvanceTo(Seconds(6)); // polls at 5.5 s and 6 s are refused
 
-        Assert.Equal(
-            [(0, ServerHealth.Unknown), (0, ServerHealth.Healthy), (Seconds(5), ServerHealth.Disconnected), (Seconds(6), ServerHealth.Dead)],
-            _seen);
-    }
-
-    [Fact]
-    public void SocketDown_ProbesAtTheDisconnectedCadence_SoDeathIsSeenWithinASecond()
-    {
-        _connection.OnNext(ConnectionState.Connected);
-        Start(TimeSpan.FromMinutes(5));
-        _scheduler.AdvanceTo(Seconds(5));
-
-        _connection.OnNext(ConnectionState.Reconnecting); // HTTP still answers at 5 s
-        Script(_ => Refused());
-        _scheduler.AdvanceTo(Seconds(6));
-
+        Assert.Equal([Seconds(5), Seconds(5.5), Seconds(6)], _polls);
         Assert.Equal((Seconds(6), ServerHealth.Dead), _seen[^1]);
     }
 
     [Fact]
-    public void SocketBack_ReturnsToTheNormalCadence()
+    public void SocketBack_ProbesAgainAtTheNormalCadenceAndPollsStop()
     {
         _connection.OnNext(ConnectionState.Connected);
         Start(TimeSpan.FromSeconds(30));
-        _connection.OnNext(ConnectionState.Reconnecting); // probe 2 at 0 s
-        _scheduler.AdvanceTo(Seconds(3));                // probes 3, 4, 5 at 1, 2, 3 s
-        Assert.Equal(5, Calls);
+        _connection.OnNext(ConnectionState.Reconnecting); // polls at 0, 0.5, 1.5, 2.5 s
+        _scheduler.AdvanceTo(Seconds(3));
+        Assert.Equal([0, Seconds(0.5), Seconds(1.5), Seconds(2.5)], _polls);
+        Assert.Equal(1, Calls);
 
-        _connection.OnNext(ConnectionState.Connected);
+        _connection.OnNext(ConnectionState.Connected); // a probe at once, then every 30 s
+        Assert.Equal(2, Calls);
         _scheduler.AdvanceTo(Seconds(32.9));
-        Assert.Equal(5, Calls);
+        Assert.Equal(2, Calls);
         _scheduler.AdvanceTo(Seconds(33));
-        Assert.Equal(6, Calls);
+        Assert.Equal(3, Calls);
+        Assert.Equal(4, _polls.Count);
     }
 
     [Fact]
-    public void SocketDrops_WhileProbeInFlight_SupersedesIt()
+    public void SocketDrops_WhileProbeInFlight_CancelsItAndItsLateAnswerChangesNothing()
     {
         _connection.OnNext(ConnectionState.Connected);
         var stale = new TaskCompletionSource();
-        Script(_ => stale.Task, _ => Refused());
+        Script(_ => stale.Task, _ => Refused(), _ => Refused());
         Start(TimeSpan.FromSeconds(10), timeout: TimeSpan.FromSeconds(30));
 
         _connection.OnNext(ConnectionState.Reconnecting);
+        _scheduler.AdvanceTo(Seconds(0.5));
         stale.SetResult(); // the probe started before the drop must not clear the verdict
 
         Assert.True(_tokens[0].IsCancellationRequested);
@@ -252,8 +266,9 @@ public sealed class HealthMonitorTests : IDisposable
     {
         _connection.OnNext(ConnectionState.Connected);
         Start(null, useDefaultInterval: false);
-        Script(_ => Refused());
+        Script(_ => Refused(), _ => Refused());
         _connection.OnNext(ConnectionState.Reconnecting);
+        _scheduler.AdvanceTo(Seconds(0.5));
         Assert.Equal(ServerHealth.Dead, _monitor!.Current);
 
         _connection.OnNext(ConnectionState.Connected);
@@ -262,12 +277,13 @@ public sealed class HealthMonitorTests : IDisposable
     }
 
     [Fact]
-    public void NeverConnected_ProbeFails_DeadAtStartup()
+    public void NeverConnected_HttpRefusedTwice_DeadAtStartup()
     {
-        Script(_ => Refused());
+        Script(_ => Refused(), _ => Refused());
         Start();
 
         _connection.OnNext(ConnectionState.Reconnecting);
+        _scheduler.AdvanceTo(Seconds(0.5));
 
         Assert.Equal(ServerHealth.Dead, _monitor!.Current);
     }
@@ -303,9 +319,10 @@ public sealed class HealthMonitorTests : IDisposable
     [Fact]
     public void Options_Invalid_Throw()
     {
+        var liveness = new BehaviorSubject<LivenessVerdict>(LivenessVerdict.Unknown);
         Assert.Throws<ArgumentOutOfRangeException>(() => new HealthMonitor(
-            _ => Task.CompletedTask, _connection, new HealthMonitorOptions { FailureThreshold = 0 }, _scheduler));
+            _ => Task.CompletedTask, liveness, new HealthMonitorOptions { FailureThreshold = 0 }, _scheduler));
         Assert.Throws<ArgumentOutOfRangeException>(() => new HealthMonitor(
-            _ => Task.CompletedTask, _connection, new HealthMonitorOptions { ProbeTimeout = TimeSpan.Zero }, _scheduler));
+            _ => Task.CompletedTask, liveness, new HealthMonitorOptions { ProbeTimeout = TimeSpan.Zero }, _scheduler));
     }
 }

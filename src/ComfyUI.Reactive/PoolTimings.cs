@@ -1,4 +1,4 @@
-namespace ComfyUI.Reactive.Pooling;
+namespace ComfyUI.Reactive;
 
 /// <summary>How a pool ran one job (<see cref="Jobs.JobResult.Pool"/>), on the pool's scheduler clock.</summary>
 /// <param name="Server">The server whose attempt produced the result.</param>

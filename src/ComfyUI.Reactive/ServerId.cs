@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace ComfyUI.Reactive.Pooling;
+namespace ComfyUI.Reactive;
 
 /// <summary>
-/// The name of one server in a pool: how statuses, results, metrics and failure reasons refer to it. A plain string so
+/// The name of one server (in a pool, or on a job's updates): how statuses, results, metrics and failure reasons refer to it. A plain string so
 /// that it can be stored with a job's state and read back by another process (see <c>docs/pool.md</c>).
 /// </summary>
 /// <remarks>Never derive it from an address that carries credentials (user info or a query token): it appears in

@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using ComfyUI.Reactive.Models;
+
+namespace ComfyUI.Reactive.Jobs;
+
+/// <summary>Where a job is in its life.</summary>
+internal enum JobPhase
+{
+    /// <summary>Uploading, validating, posting: the server may not know the prompt yet.</summary>
+    Preparing,
+
+    /// <summary>Accepted by the server, not started.</summary>
+    Queued,
+
+    /// <summary>Started (seen on the socket or in the queue).</summary>
+    Running,
+
+    /// <summary>The server said it finished; only its outputs are still being read from the history.</summary>
+    Finishing,
+}
+
+/// <summary>
+/// Everything a job knows, as plain data: what a process needs to re-attach to the prompt later (server, client id,
+/// prompt id, phase, outputs seen, progress, timings). Immutable; <see cref="JobMachine"/> makes the next one.
+/// </summary>
+/// <remarks>Times are UTC <see cref="DateTime"/>s on the client's scheduler clock (8 bytes each, not 16: many jobs may
+/// be in flight). Round-trips through JSON (<c>JobStateTests</c>). What is not here is transient and lost on a restart by
+/// nature: preview frames in flight, <c>SaveImageWebsocket</c> bytes, the timers (re-armed from the options).</remarks>
+internal sealed record JobState
+{
+    /// <summary>The server as <c>scheme://host:port</c>.</summary>
+    public required string Server { get; init; }
+
+    /// <summary>The websocket session id the prompt was submitted with (its events go to that socket).</summary>
+    public required string ClientId { get; init; }
+
+    /// <summary>The prompt's id: the client-generated one, or the server's if it ignored ours (<see cref="Rekeyed"/>).</summary>
+    public required string PromptId { get; init; }
+
+    public JobPhase Phase { get; init; }
+
+    /// <summary>The server named its own id for the prompt (servers before 2025-07-14).</summary>
+    public bool Rekeyed { get; init; }
+
+    /// <summary>The POST was (or may have been) sent, so the server may know the prompt.</summary>
+    public bool Posted { get; init; }
+
+    /// <summary>The server accepted the prompt (its POST answered 200): the server is the truth about it from now on.</summary>
+    public bool Accepted { get; init; }
+
+    /// <summary>Seen running, so an interrupt (not a delete) cancels it.</summary>
+    public bool SeenRunning { get; init; }
+
+    /// <summary>The socket dropped while the job was in flight: frames of its run may be gone, read the history at the end.</summary>
+    public bool FramesMissed { get; init; }
+
+    /// <summary><c>execution_success</c> arrived with every frame of the run before it (the outputs are complete).</summary>
+    public bool SuccessSeenWithEveryFrame { get; init; }
+
+    public int? Position { get; init; }
+
+    public int MissingStrikes { get; init; }
+
+    public IReadOnlyDictionary<string, NodeValidationError> NodeErrors { get; init; } = JobQueued.NoErrors;
+
+    public DateTime SubmittedAt { get; init; }
+
+    public DateTime? StartedAt { get; init; }
+
+    public DateTime LastEventAt { get; init; }
+
+    public DateTime LastReconcileAt { get; init; }
+
+    public string? CurrentNode { get; init; }
+
+    public DateTime CurrentNodeStartedAt { get; init; }
+
+    public double CurrentValue { get; init; }
+
+    public double CurrentMax { get; init; }
+
+    /// <summary>The UI outputs seen per node (null: a cached node whose UI is only in the history).</summary>
+    public ImmutableDictionary<string, NodeOutput?> Outputs { get; init; } = ImmutableDictionary<string, NodeOutput?>.Empty;
+
+    public ImmutableDictionary<string, TimeSpan> NodeTimes { get; init; } = ImmutableDictionary<string, TimeSpan>.Empty;
+
+    /// <summary>The nodes expected to run or come from the cache (0 until posted: every node of the graph counts).</summary>
+    public int ExpectedCount { get; init; }
+
+    public ProgressEstimate Progress { get; init; } = ProgressEstimate.Empty;
+
+    /// <summary>A cached node reached in the run sent <c>output: null</c>: its UI is only in the history.</summary>
+    public bool HasOutputOnlyInHistory => Outputs.Values.Any(static o => o is null);
+}
