@@ -6,6 +6,7 @@ namespace ComfyUI.Reactive.IntegrationTests.Docs;
 /// The README's quick start, compiled from the README itself and run as a reader would run it: a console program in a
 /// folder holding the exported workflow, twice in a row (a second run must not trip over the first run's image).
 /// </summary>
+[Collection(Packaging.HeavyProcesses.Name)]
 public sealed class ReadmeQuickStartTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);

@@ -10,6 +10,7 @@ namespace ComfyUI.Reactive.IntegrationTests.Packaging;
 /// docs/packaging.md: what each package carries (icon, project and repository URLs, tags, readme), and that the emulator
 /// ships both as a library and as a runnable .NET tool. Packs the already-built projects (<c>--no-build</c>).
 /// </summary>
+[Collection(HeavyProcesses.Name)]
 public sealed class PackagingTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
