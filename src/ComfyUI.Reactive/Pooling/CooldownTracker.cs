@@ -116,6 +116,19 @@ internal sealed class CooldownTracker : IDisposable
         }
     }
 
+    /// <summary>Whether the pair's cooldown has a pending end: cooling down now, or over by the clock while its timer (which
+    /// publishes <see cref="Expired"/>) has not run yet. What the pool's liveness check counts on to release a job.</summary>
+    /// <param name="server">The server.</param>
+    /// <param name="workflowHash">The workflow's structural hash.</param>
+    /// <returns>True until the pair's expiry has been published.</returns>
+    public bool HasPendingExpiry(ServerId server, string workflowHash)
+    {
+        lock (_lock)
+        {
+            return _states.TryGetValue((server, workflowHash), out var state) && state.Until is not null;
+        }
+    }
+
     /// <summary>Forgets every pair of a server (it left the pool).</summary>
     /// <param name="server">The server.</param>
     public void Forget(ServerId server)

@@ -51,7 +51,7 @@ internal sealed partial class PoolScheduler
                 var item = state.Item;
                 var released = _servers.Values.Any(slot =>
                     (slot.Capabilities is null || MatchLocked(slot, item.Requirements).CanRun) &&
-                    (!InRotation(slot) || slot.InFlight > 0 || _cooldowns.IsCoolingDown(slot.Id, item.WorkflowHash) ||
+                    (!InRotation(slot) || slot.InFlight > 0 || _cooldowns.HasPendingExpiry(slot.Id, item.WorkflowHash) ||
                      (item.ExcludedServers.Contains(slot.Id) && _retryWakeDue <= state.RetryAt)));
                 if (!released)
                 {

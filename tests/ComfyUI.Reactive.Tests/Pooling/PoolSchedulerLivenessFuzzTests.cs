@@ -16,7 +16,7 @@ public sealed class PoolSchedulerLivenessFuzzTests
     public static TheoryData<int> Seeds()
     {
         var seeds = new TheoryData<int>();
-        for (var seed = 1; seed <= 60; seed++)
+        for (var seed = 1; seed <= 200; seed++)
         {
             seeds.Add(seed);
         }
