@@ -23,11 +23,17 @@ internal enum JobPhase
 /// Everything a job knows, as plain data: what a process needs to re-attach to the prompt later (server, client id,
 /// prompt id, phase, outputs seen, progress, timings). Immutable; <see cref="JobMachine"/> makes the next one.
 /// </summary>
-/// <remarks>Times are UTC <see cref="DateTime"/>s on the client's scheduler clock (8 bytes each, not 16: many jobs may
+/// <remarks>A struct: every step makes a new state, and copying a value on the stack allocates nothing, where a record
+/// class would allocate a copy per change. Times are UTC <see cref="DateTime"/>s on the client's scheduler clock (8 bytes each, not 16: many jobs may
 /// be in flight). Round-trips through JSON (<c>JobStateTests</c>). What is not here is transient and lost on a restart by
 /// nature: preview frames in flight, <c>SaveImageWebsocket</c> bytes, the timers (re-armed from the options).</remarks>
-internal sealed record JobState
+internal readonly record struct JobState
 {
+    /// <summary>Creates an empty state (the initializers below run; <c>default</c> would leave them null).</summary>
+    public JobState()
+    {
+    }
+
     /// <summary>The server as <c>scheme://host:port</c>.</summary>
     public required string Server { get; init; }
 

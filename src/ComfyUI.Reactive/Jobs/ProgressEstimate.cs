@@ -6,10 +6,16 @@ namespace ComfyUI.Reactive.Jobs;
 /// The overall fraction of a job, as pure data: nodes done (cached, finished) count 1, running nodes their step share,
 /// over the nodes expected to run or come from the cache. Never decreases and stays below 1 until the job completes.
 /// </summary>
-/// <remarks>Separate from the job machine so a better estimator (step weighting, ETA) can replace it.</remarks>
-internal sealed record ProgressEstimate
+/// <remarks>Separate from the job machine so a better estimator (step weighting, ETA) can replace it. A value (part of
+/// the <see cref="JobState"/> struct): changing it allocates only when its sets change.</remarks>
+internal readonly record struct ProgressEstimate
 {
     public static readonly ProgressEstimate Empty = new();
+
+    /// <summary>Creates an empty estimate (the initializers below run; <c>default</c> would leave them null).</summary>
+    public ProgressEstimate()
+    {
+    }
 
     public ImmutableHashSet<string> Done { get; init; } = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
 

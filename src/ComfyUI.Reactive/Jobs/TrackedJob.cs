@@ -26,7 +26,9 @@ internal sealed class TrackedJob : IDisposable
     private readonly object _gate = new();
     private readonly PreviewThinner? _previews;
 
-    private volatile JobState _state;
+    // Written under the gate; read from other threads field by field (each read is atomic: a reference, a bool, an int
+    // or a DateTime), which is all the tracker asks for.
+    private JobState _state;
     private bool _terminated;
     private int _terminatedFlag;
     private Dictionary<string, List<JobImage>>? _websocketImages;
@@ -50,8 +52,17 @@ internal sealed class TrackedJob : IDisposable
         }
     }
 
-    /// <summary>The job's state, as plain data (a consistent snapshot; it changes as inputs arrive).</summary>
-    public JobState State => _state;
+    /// <summary>The job's state, as plain data: a consistent snapshot, taken under the job's lock.</summary>
+    public JobState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
 
     /// <summary>The prompt's id on the server: the client-generated one, or the server's own if it ignored ours (set once,
     /// by <see cref="JobTracker.Rekey"/>, before the first update).</summary>

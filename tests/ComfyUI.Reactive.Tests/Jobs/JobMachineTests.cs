@@ -74,7 +74,7 @@ public sealed class JobMachineTests
         var (_, _, state) = Run("accept start cached:1 exec:2 progress:5/10 out:3 missed queue:1");
 
         var json = JsonSerializer.Serialize(state);
-        var back = JsonSerializer.Deserialize<JobState>(json)!;
+        var back = JsonSerializer.Deserialize<JobState>(json);
 
         Assert.Equal(json, JsonSerializer.Serialize(back));
         Assert.Equal(("http://comfy.test:8188", "client-1", Id, JobPhase.Running), (back.Server, back.ClientId, back.PromptId, back.Phase));
