@@ -214,6 +214,7 @@ public sealed partial class ComfyClient : IAsyncDisposable
             return;
         }
 
+        DisposeRegistry();
         DisposeJobs();
         await _socket.DisposeAsync().ConfigureAwait(false);
         _pump.Dispose();

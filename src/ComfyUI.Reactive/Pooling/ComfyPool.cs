@@ -210,6 +210,8 @@ public sealed partial class ComfyPool : IAsyncDisposable
             _servers.Clear();
         }
 
+        // Jobs by id first: they end as cancelled (their observers told why), not as failed by the scheduler's shutdown.
+        DisposeRegistry();
         _scheduler.Dispose();
         _attemptFailures.Dispose();
         foreach (var server in servers)

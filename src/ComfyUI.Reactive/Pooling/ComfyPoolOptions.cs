@@ -1,4 +1,5 @@
 using System.Reactive.Concurrency;
+using ComfyUI.Reactive.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace ComfyUI.Reactive.Pooling;
@@ -45,6 +46,10 @@ public sealed class ComfyPoolOptions
     /// <see cref="IPoolQueue"/> (e.g. over a distributed store) to share work between processes.</summary>
     public IPoolQueue? Queue { get; init; }
 
+    /// <summary>How long and how many finished jobs enqueued by id (<see cref="ComfyPool.Enqueue"/>) are kept, and how often
+    /// <see cref="ComfyPool.Jobs"/> reports progress. Default: <see cref="JobRegistryOptions"/>'s defaults.</summary>
+    public JobRegistryOptions Registry { get; init; } = new();
+
     /// <summary>Where the pool logs server changes and failed attempts; null: nothing is logged.</summary>
     public ILogger? Logger { get; init; }
 
@@ -52,6 +57,8 @@ public sealed class ComfyPoolOptions
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Scheduler, nameof(Scheduler));
+        ArgumentNullException.ThrowIfNull(Registry, nameof(Registry));
+        Registry.Validate();
         if (HealthCheckInterval is { } interval && interval < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(HealthCheckInterval), "HealthCheckInterval must not be negative.");
