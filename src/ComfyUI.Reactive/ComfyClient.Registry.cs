@@ -25,7 +25,7 @@ public sealed partial class ComfyClient
             lock (_registryGate)
             {
                 ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-                return _registry ??= new JobRegistry(_options.Scheduler, _options.Registry);
+                return _registry ??= new JobRegistry(_options.Scheduler, _options.Registry, _metrics.Meter);
             }
         }
     }

@@ -40,6 +40,10 @@ public sealed class ComfyClientOptions
     /// <c>ComfyClient.Jobs</c> reports progress. Default: <see cref="JobRegistryOptions"/>'s defaults.</summary>
     public JobRegistryOptions Registry { get; set; } = new();
 
+    /// <summary>Creates the client's meter (<see cref="Diagnostics.ComfyTelemetry.ClientMeterName"/>): pass the host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>. Null: the client creates its own meter.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>The delay before the first reconnect attempt after a disconnect; doubled per failed attempt. Default 250 ms.</summary>
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 

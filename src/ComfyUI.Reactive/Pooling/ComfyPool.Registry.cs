@@ -25,7 +25,7 @@ public sealed partial class ComfyPool
         {
             lock (_lock)
             {
-                return _registry ??= new JobRegistry(_options.Scheduler, _options.Registry);
+                return _registry ??= new JobRegistry(_options.Scheduler, _options.Registry, _scheduler.Metrics.Meter);
             }
         }
     }

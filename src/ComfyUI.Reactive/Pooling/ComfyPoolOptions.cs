@@ -50,6 +50,11 @@ public sealed class ComfyPoolOptions
     /// <see cref="ComfyPool.Jobs"/> reports progress. Default: <see cref="JobRegistryOptions"/>'s defaults.</summary>
     public JobRegistryOptions Registry { get; init; } = new();
 
+    /// <summary>Creates the pool's meter (<see cref="Diagnostics.ComfyTelemetry.PoolMeterName"/>): pass the host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> (<c>AddComfyPool</c> does) so that the instruments are scoped to
+    /// the container and testable with <c>MetricCollector</c>. Null: the pool creates its own meter.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     /// <summary>Where the pool logs server changes and failed attempts; null: nothing is logged.</summary>
     public ILogger? Logger { get; init; }
 

@@ -1,6 +1,8 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
+using System.Diagnostics.Metrics;
+using ComfyUI.Reactive.Diagnostics;
 using ComfyUI.Reactive.Jobs;
 
 namespace ComfyUI.Reactive.Registry;
@@ -21,12 +23,16 @@ internal sealed class JobRegistry : IDisposable
     private TaskCompletionSource? _idle;
     private bool _disposed;
 
-    public JobRegistry(IScheduler scheduler, JobRegistryOptions options)
+    public JobRegistry(IScheduler scheduler, JobRegistryOptions options, Meter? meter = null)
     {
         options.Validate();
         Scheduler = scheduler;
         Options = options;
+        Metrics = meter is null ? null : new JobMetrics(meter);
     }
+
+    /// <summary>The job instruments on the owner's meter, or null.</summary>
+    public JobMetrics? Metrics { get; }
 
     public IScheduler Scheduler { get; }
 
@@ -57,6 +63,8 @@ internal sealed class JobRegistry : IDisposable
             _jobs.Add(entry.Id, entry);
             _running++;
         }
+
+        Metrics?.Enqueued();
 
         // Registered before it starts: a job that fails at once (no capable server) is still found by its id.
         entry.Start(job);

@@ -1,5 +1,6 @@
 using System.Reactive.Disposables;
 using System.Reactive.Subjects;
+using ComfyUI.Reactive.Diagnostics;
 using ComfyUI.Reactive.Jobs;
 using ComfyUI.Reactive.Pooling;
 
@@ -26,6 +27,7 @@ internal sealed class RegisteredJob : IObserver<JobUpdate>
     private readonly SingleAssignmentDisposable _source = new();
     private readonly EventSampler _progress;
     private readonly EventSampler _previews;
+    private readonly JobTracing _tracing;
     private JobSnapshot _snapshot;
     private Exception? _error;
 
@@ -34,6 +36,7 @@ internal sealed class RegisteredJob : IObserver<JobUpdate>
         _registry = registry;
         Id = id;
         _snapshot = new JobSnapshot(id, JobStatus.Queued) { EnqueuedAt = now, Labels = labels };
+        _tracing = new JobTracing(id);
         _progress = new EventSampler(registry.Scheduler, registry.Options.SampleInterval, _gate, registry.Publish);
         _previews = new EventSampler(registry.Scheduler, registry.Options.SampleInterval, _gate, registry.Publish);
     }
@@ -116,6 +119,7 @@ internal sealed class RegisteredJob : IObserver<JobUpdate>
             }
 
             _state.Apply(value);
+            _tracing.OnUpdate(value);
             var now = _registry.Scheduler.Now;
             _snapshot = _snapshot with { LatestUpdate = value, Server = value.Server ?? _snapshot.Server, PromptId = NonEmpty(value.PromptId) ?? _snapshot.PromptId };
             switch (value)
@@ -195,6 +199,8 @@ internal sealed class RegisteredJob : IObserver<JobUpdate>
         _snapshot = _snapshot with { Status = status, Error = error, FinishedAt = now };
         _progress.Stop();
         _previews.Stop();
+        _tracing.OnFinished(status, _snapshot.Result, error);
+        _registry.Metrics?.Finished(status, now - _snapshot.EnqueuedAt);
         var completed = _state.Updates.OfType<JobCompleted>().LastOrDefault();
         _registry.Publish(Event(kind, now, completed) with { Error = error });
         if (error is null)
