@@ -26,7 +26,7 @@ namespace ComfyUI.Reactive;
 /// <para><b>Previews</b> (<see cref="PreviewImageEvent"/>) hand out the image as a slice of the received frame; the
 /// memory stays valid for as long as you hold the event.</para>
 /// </remarks>
-public sealed partial class ComfyClient : IAsyncDisposable
+public sealed partial class ComfyClient : IAsyncDisposable, IDisposable
 {
     private static readonly string HelloWithPreviewMetadata =
         """{"type":"feature_flags","data":{"supports_preview_metadata":true}}""";
@@ -40,6 +40,7 @@ public sealed partial class ComfyClient : IAsyncDisposable
     private readonly IObservable<ComfyEvent> _isolatedEvents;
     private readonly ILogger _logger;
     private readonly ComfyClientOptions _options;
+    private readonly Diagnostics.ClientMetrics _metrics;
     private volatile FeatureFlagsEvent? _serverFeatures;
 
     // The text-frame layout of the CURRENT connection: a restarted server may be another build that does not answer the
@@ -78,9 +79,12 @@ public sealed partial class ComfyClient : IAsyncDisposable
             options.RequestPreviewMetadata ? HelloWithPreviewMetadata : HelloLegacy,
             connector,
             random);
+        // Named like a pool names servers: host and port only, never user info or a query token.
+        _metrics = new Diagnostics.ClientMetrics(options.MeterFactory, options.BaseAddress.GetComponents(UriComponents.HostAndPort, UriFormat.UriEscaped));
         _pump = new System.Reactive.Disposables.CompositeDisposable(
             _socket.State.Subscribe(state =>
             {
+                _metrics.OnConnection(state);
                 // Before the next connection's first message (both arrive on the socket's loop).
                 if (state is ConnectionState.Connecting or ConnectionState.Reconnecting)
                 {
@@ -218,14 +222,23 @@ public sealed partial class ComfyClient : IAsyncDisposable
             return;
         }
 
+        DisposeRegistry();
         DisposeJobs();
         Session.Dispose();
         await _socket.DisposeAsync().ConfigureAwait(false);
         _pump.Dispose();
+        _metrics.Dispose();
         _events.OnCompleted();
         _events.Dispose();
         Api.Release();
     }
+
+    /// <summary>
+    /// Disposes the client synchronously, for containers and <c>using</c> blocks that cannot await: the same as
+    /// <see cref="DisposeAsync"/>, waited for off the caller's synchronization context and at most 5 seconds (the socket's
+    /// closing handshake then finishes in the background). Never throws. Prefer <see cref="DisposeAsync"/>.
+    /// </summary>
+    public void Dispose() => Lifetime.DisposeBlocking(DisposeAsync);
 
     private void SubscriberFailed(Exception ex) => ClientLog.SubscriberFailed(_logger, ex.GetType().Name, ex.Message);
 

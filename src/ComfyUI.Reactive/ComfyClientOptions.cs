@@ -1,4 +1,5 @@
 using System.Reactive.Concurrency;
+using ComfyUI.Reactive.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace ComfyUI.Reactive;
@@ -34,6 +35,14 @@ public sealed class ComfyClientOptions
     /// <summary>The scheduler for every timer of the client (reconnect backoff, timeouts, probes).
     /// Tests pass a <c>TestScheduler</c> to run time virtually. Default <see cref="DefaultScheduler.Instance"/>.</summary>
     public IScheduler Scheduler { get; set; } = DefaultScheduler.Instance;
+
+    /// <summary>How long and how many finished jobs enqueued by id (<c>ComfyClient.Enqueue</c>) are kept, and how often
+    /// <c>ComfyClient.Jobs</c> reports progress. Default: <see cref="JobRegistryOptions"/>'s defaults.</summary>
+    public JobRegistryOptions Registry { get; set; } = new();
+
+    /// <summary>Creates the client's meter (<see cref="Diagnostics.ComfyTelemetry.ClientMeterName"/>): pass the host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/>. Null: the client creates its own meter.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>The delay before the first reconnect attempt after a disconnect; doubled per failed attempt. Default 250 ms.</summary>
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(250);
@@ -100,5 +109,7 @@ public sealed class ComfyClientOptions
         }
 
         ArgumentNullException.ThrowIfNull(Scheduler, nameof(Scheduler));
+        ArgumentNullException.ThrowIfNull(Registry, nameof(Registry));
+        Registry.Validate();
     }
 }

@@ -12,7 +12,7 @@ namespace ComfyUI.Reactive.DependencyInjection;
 /// <remarks>
 /// <para>Each client is a singleton (it owns a websocket) created on first resolve and disposed asynchronously with the
 /// container: dispose the provider with <c>await provider.DisposeAsync()</c> (the generic host does); a synchronous
-/// <c>Dispose()</c> of a provider that created a client throws, because a client can only close its socket asynchronously.</para>
+/// <c>Dispose()</c> works too (the client is also <see cref="IDisposable"/>: it waits a bounded time for the socket to close).</para>
 /// <para>Options are named options (<c>IOptionsMonitor&lt;ComfyClientOptions&gt;.Get(name)</c>), so
 /// <c>services.Configure&lt;ComfyClientOptions&gt;(name, ...)</c> adds to them. They are validated when the client is first
 /// resolved, and at host start (<c>ValidateOnStart</c>); a bad option throws

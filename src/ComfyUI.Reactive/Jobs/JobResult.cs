@@ -68,6 +68,33 @@ public sealed class JobResult
     public bool TryGetOutput(string aliasOrNodeId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out JobOutput? output) =>
         Aliases.TryGetValue(aliasOrNodeId, out output) || Outputs.TryGetValue(aliasOrNodeId, out output);
 
+    /// <summary>
+    /// A result without outputs, for tests and UI previews: what a view model or a service sees when a job completes,
+    /// without a server (<c>new JobCompleted(result.PromptId, result)</c> makes the update). Supported API: results the
+    /// SDK makes have the same shape.
+    /// </summary>
+    /// <param name="promptId">The prompt id.</param>
+    /// <param name="submittedAt">When it was submitted.</param>
+    /// <param name="completedAt">When it completed; null: <paramref name="submittedAt"/>.</param>
+    /// <param name="startedAt">When it started; null when not observed.</param>
+    /// <param name="nodeTimings">Time per node id; null for none.</param>
+    /// <returns>The result.</returns>
+    public static JobResult Create(
+        string promptId,
+        DateTimeOffset submittedAt,
+        DateTimeOffset? completedAt = null,
+        DateTimeOffset? startedAt = null,
+        IReadOnlyDictionary<string, TimeSpan>? nodeTimings = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(promptId);
+        return new(
+            promptId,
+            new Dictionary<string, JobOutput>(StringComparer.Ordinal),
+            new Dictionary<string, JobOutput>(StringComparer.Ordinal),
+            new Dictionary<string, NodeValidationError>(StringComparer.Ordinal),
+            new JobTimings(submittedAt, startedAt, completedAt ?? submittedAt, nodeTimings ?? new Dictionary<string, TimeSpan>(StringComparer.Ordinal)));
+    }
+
     /// <summary>The same result with the pool's timings.</summary>
     internal JobResult WithPool(PoolTimings pool) => new(PromptId, Outputs, Aliases, NodeErrors, Timings) { Pool = pool };
 

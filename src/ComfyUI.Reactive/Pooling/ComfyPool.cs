@@ -26,7 +26,7 @@ namespace ComfyUI.Reactive.Pooling;
 /// queue and on to another server, up to <see cref="ComfyPoolOptions.MaxAttempts"/> attempts. Execution is therefore
 /// <b>at least once</b>; delivery is <b>exactly once</b>: a job's subscriber sees one result or one error, never two.</para>
 /// </remarks>
-public sealed partial class ComfyPool : IAsyncDisposable
+public sealed partial class ComfyPool : IAsyncDisposable, IDisposable
 {
     /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> the pool's instruments are on.</summary>
     public const string MeterName = PoolMetrics.MeterName;
@@ -67,6 +67,7 @@ public sealed partial class ComfyPool : IAsyncDisposable
                 CooldownThreshold = _options.CooldownThreshold,
                 CooldownPeriod = _options.CooldownPeriod,
                 IsWorkflowFault = static e => e is ComfyExecutionException,
+                MeterFactory = _options.MeterFactory,
             });
         _attemptFailures = _scheduler.AttemptFailures.Subscribe(OnAttemptFailed);
     }
@@ -210,6 +211,8 @@ public sealed partial class ComfyPool : IAsyncDisposable
             _servers.Clear();
         }
 
+        // Jobs by id first: they end as cancelled (their observers told why), not as failed by the scheduler's shutdown.
+        DisposeRegistry();
         _scheduler.Dispose();
         _attemptFailures.Dispose();
         foreach (var server in servers)
@@ -227,6 +230,12 @@ public sealed partial class ComfyPool : IAsyncDisposable
         await WithinAsync(Task.WhenAll(cancellations), CleanupBound).ConfigureAwait(false);
         _events.Dispose();
     }
+
+    /// <summary>
+    /// Disposes the pool synchronously, for containers and <c>using</c> blocks that cannot await: the same as
+    /// <see cref="DisposeAsync"/>, waited for off the caller's synchronization context and at most 5 seconds. Never throws.
+    /// </summary>
+    public void Dispose() => Lifetime.DisposeBlocking(DisposeAsync);
 
     /// <summary>The seam for unit tests: a server without a client, with known capabilities, whose attempts run through
     /// <paramref name="run"/>; healthy unless told otherwise (tests then drive its health with <see cref="SetHealth"/>).</summary>

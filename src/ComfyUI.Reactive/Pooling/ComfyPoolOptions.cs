@@ -1,4 +1,5 @@
 using System.Reactive.Concurrency;
+using ComfyUI.Reactive.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace ComfyUI.Reactive.Pooling;
@@ -45,6 +46,15 @@ public sealed class ComfyPoolOptions
     /// <see cref="IPoolQueue"/> (e.g. over a distributed store) to share work between processes.</summary>
     public IPoolQueue? Queue { get; init; }
 
+    /// <summary>How long and how many finished jobs enqueued by id (<see cref="ComfyPool.Enqueue"/>) are kept, and how often
+    /// <see cref="ComfyPool.Jobs"/> reports progress. Default: <see cref="JobRegistryOptions"/>'s defaults.</summary>
+    public JobRegistryOptions Registry { get; init; } = new();
+
+    /// <summary>Creates the pool's meter (<see cref="Diagnostics.ComfyTelemetry.PoolMeterName"/>): pass the host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> (<c>AddComfyPool</c> does) so that the instruments are scoped to
+    /// the container and testable with <c>MetricCollector</c>. Null: the pool creates its own meter.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     /// <summary>Where the pool logs server changes and failed attempts; null: nothing is logged.</summary>
     public ILogger? Logger { get; init; }
 
@@ -52,6 +62,8 @@ public sealed class ComfyPoolOptions
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Scheduler, nameof(Scheduler));
+        ArgumentNullException.ThrowIfNull(Registry, nameof(Registry));
+        Registry.Validate();
         if (HealthCheckInterval is { } interval && interval < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(HealthCheckInterval), "HealthCheckInterval must not be negative.");

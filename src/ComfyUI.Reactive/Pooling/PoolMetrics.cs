@@ -27,9 +27,10 @@ namespace ComfyUI.Reactive.Pooling;
 internal sealed class PoolMetrics : IDisposable
 {
     /// <summary>The meter's name.</summary>
-    public const string MeterName = "ComfyUI.Reactive.Pool";
+    public const string MeterName = Diagnostics.ComfyTelemetry.PoolMeterName;
 
     private readonly IScheduler _clock;
+    private readonly bool _ownsMeter;
     private readonly Lock _lock = new();
     private readonly Dictionary<ServerId, Usage> _usage = [];
     private readonly Histogram<double> _waitTime;
@@ -40,12 +41,16 @@ internal sealed class PoolMetrics : IDisposable
     /// <summary>Creates the meter and its instruments.</summary>
     /// <param name="clock">The clock durations are measured on.</param>
     /// <param name="queueLength">Reads the number of waiting jobs.</param>
-    public PoolMetrics(IScheduler clock, Func<long> queueLength)
+    /// <param name="meterFactory">Creates the meter (the host's <see cref="IMeterFactory"/>, which then owns it); null: the
+    /// pool creates and disposes its own.</param>
+    public PoolMetrics(IScheduler clock, Func<long> queueLength, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(queueLength);
         _clock = clock;
-        Meter = new Meter(MeterName, typeof(PoolMetrics).Assembly.GetName().Version?.ToString());
+        var version = typeof(PoolMetrics).Assembly.GetName().Version?.ToString();
+        _ownsMeter = meterFactory is null;
+        Meter = meterFactory?.Create(new MeterOptions(MeterName) { Version = version }) ?? new Meter(MeterName, version);
         Meter.CreateObservableGauge("comfyui.pool.queue.length", queueLength, "{job}", "Jobs waiting for a server.");
         _waitTime = Meter.CreateHistogram<double>("comfyui.pool.job.wait_time", "ms", "Time from a job being ready to its attempt starting.");
         _runTime = Meter.CreateHistogram<double>("comfyui.pool.job.run_time", "ms", "Time from an attempt's start to its end.");
@@ -133,8 +138,15 @@ internal sealed class PoolMetrics : IDisposable
         }
     }
 
-    /// <summary>Disposes the meter (its instruments stop reporting).</summary>
-    public void Dispose() => Meter.Dispose();
+    /// <summary>Disposes the meter if the pool created it (its instruments stop reporting); a factory's meter is the
+    /// factory's to dispose.</summary>
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            Meter.Dispose();
+        }
+    }
 
     private List<Measurement<double>> Utilization()
     {

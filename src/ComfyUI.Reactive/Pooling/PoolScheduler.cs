@@ -87,7 +87,7 @@ internal sealed partial class PoolScheduler : IDisposable
         _clock = clock;
         _cooldowns = new CooldownTracker(_options.CooldownThreshold, _options.CooldownPeriod, clock);
         _cooldownSubscription = _cooldowns.Expired.Subscribe(_ => Pump());
-        Metrics = new PoolMetrics(clock, () => queue.Count);
+        Metrics = new PoolMetrics(clock, () => queue.Count, _options.MeterFactory);
     }
 
     /// <summary>Every server's status: the latest of each, then every change.</summary>

@@ -24,6 +24,9 @@ internal sealed class PoolSchedulerOptions
     /// layer adds node execution errors), or null.</summary>
     public Func<Exception, bool>? IsWorkflowFault { get; init; }
 
+    /// <summary>Creates the pool's meter (the host's), or null for a meter of the pool's own.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     /// <summary>Throws when a value is out of range.</summary>
     internal void Validate()
     {

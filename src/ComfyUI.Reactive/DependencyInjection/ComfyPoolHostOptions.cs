@@ -1,0 +1,145 @@
+using ComfyUI.Reactive.Pooling;
+
+namespace ComfyUI.Reactive.DependencyInjection;
+
+/// <summary>
+/// What <c>AddComfyPool</c> builds, bindable from a configuration section:
+/// <code>
+/// "ComfyPool": {
+///   "Servers": [ { "Name": "gpu-1", "Url": "http://gpu-1:8188", "Tags": [ "sdxl" ], "Credentials": { "BearerToken": "..." } } ],
+///   "ServerCapacity": 2, "MaxAttempts": 3, "RetainFinishedJobsFor": "00:10:00",
+///   "OnStop": "Drain", "DrainTimeout": "00:00:30"
+/// }
+/// </code>
+/// Validated when the host starts; a message names the setting at fault, never a secret. The pool settings are flat and
+/// nullable (null: <see cref="ComfyPoolOptions"/>'s default) so that they bind from configuration, AOT-safely, with the
+/// source-generated binder.
+/// </summary>
+public sealed class ComfyPoolHostOptions
+{
+    /// <summary>The servers. At least one.</summary>
+    public IList<ComfyServerOptions> Servers { get; } = new List<ComfyServerOptions>();
+
+    /// <summary><see cref="ComfyPoolOptions.ServerCapacity"/>; null: its default.</summary>
+    public int? ServerCapacity { get; set; }
+
+    /// <summary><see cref="ComfyPoolOptions.MaxAttempts"/>; null: its default.</summary>
+    public int? MaxAttempts { get; set; }
+
+    /// <summary><see cref="ComfyPoolOptions.HealthCheckInterval"/>; null: its default.</summary>
+    public TimeSpan? HealthCheckInterval { get; set; }
+
+    /// <summary><see cref="ComfyPoolOptions.HealthCheckTimeout"/>; null: its default.</summary>
+    public TimeSpan? HealthCheckTimeout { get; set; }
+
+    /// <summary><see cref="ComfyPoolOptions.FailureThreshold"/>; null: its default.</summary>
+    public int? FailureThreshold { get; set; }
+
+    /// <summary><see cref="ComfyPoolOptions.CooldownThreshold"/>; null: its default.</summary>
+    public int? CooldownThreshold { get; set; }
+
+    /// <summary><see cref="ComfyPoolOptions.CooldownPeriod"/>; null: its default.</summary>
+    public TimeSpan? CooldownPeriod { get; set; }
+
+    /// <summary><see cref="ComfyPoolOptions.CapabilityRefreshInterval"/>; null: its default.</summary>
+    public TimeSpan? CapabilityRefreshInterval { get; set; }
+
+    /// <summary><see cref="Registry.JobRegistryOptions.RetainFor"/>; null: its default.</summary>
+    public TimeSpan? RetainFinishedJobsFor { get; set; }
+
+    /// <summary><see cref="Registry.JobRegistryOptions.MaxRetained"/>; null: its default.</summary>
+    public int? MaxFinishedJobs { get; set; }
+
+    /// <summary><see cref="Registry.JobRegistryOptions.SampleInterval"/>; null: its default.</summary>
+    public TimeSpan? JobSampleInterval { get; set; }
+
+    /// <summary>What happens to unfinished jobs when the host stops. Default <see cref="PoolStopBehavior.Drain"/>.</summary>
+    public PoolStopBehavior OnStop { get; set; } = PoolStopBehavior.Drain;
+
+    /// <summary>The longest a <see cref="PoolStopBehavior.Drain"/> waits. Default 30 seconds.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The problems of this configuration, naming settings, never values.</summary>
+    internal IEnumerable<string> Problems()
+    {
+        if (Servers.Count == 0)
+        {
+            yield return "Servers: at least one server is needed";
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Servers.Count; i++)
+        {
+            var server = Servers[i];
+            var where = $"Servers:{i}";
+            if (server.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                yield return $"{where}:Url must be an absolute http:// or https:// address";
+            }
+            else
+            {
+                if (!string.IsNullOrEmpty(url.UserInfo) || !string.IsNullOrEmpty(url.Query))
+                {
+                    yield return $"{where}:Url must not carry credentials (user info or a query); use {where}:Credentials";
+                }
+
+                var name = string.IsNullOrEmpty(server.Name) ? url.GetComponents(UriComponents.HostAndPort, UriFormat.UriEscaped) : server.Name;
+                if (!names.Add(name))
+                {
+                    yield return $"{where}:Name '{name}' is used by another server";
+                }
+            }
+
+            foreach (var problem in server.Credentials?.Problems() ?? [])
+            {
+                yield return $"{where}:Credentials: {problem}";
+            }
+        }
+
+        if (DrainTimeout < TimeSpan.Zero)
+        {
+            yield return "DrainTimeout must not be negative";
+        }
+
+        string? poolProblem = null;
+        try
+        {
+            ToPoolOptions(null, null).Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            poolProblem = ex.Message;
+        }
+
+        if (poolProblem is not null)
+        {
+            yield return poolProblem;
+        }
+    }
+
+    /// <summary>The pool's options: these settings over the defaults, with the container's logger and meter factory.</summary>
+    internal ComfyPoolOptions ToPoolOptions(Microsoft.Extensions.Logging.ILogger? logger, System.Diagnostics.Metrics.IMeterFactory? meters)
+    {
+        var defaults = new ComfyPoolOptions();
+        var registry = new Registry.JobRegistryOptions();
+        return new ComfyPoolOptions
+        {
+            ServerCapacity = ServerCapacity ?? defaults.ServerCapacity,
+            MaxAttempts = MaxAttempts ?? defaults.MaxAttempts,
+            HealthCheckInterval = HealthCheckInterval ?? defaults.HealthCheckInterval,
+            HealthCheckTimeout = HealthCheckTimeout ?? defaults.HealthCheckTimeout,
+            FailureThreshold = FailureThreshold ?? defaults.FailureThreshold,
+            CooldownThreshold = CooldownThreshold ?? defaults.CooldownThreshold,
+            CooldownPeriod = CooldownPeriod ?? defaults.CooldownPeriod,
+            CapabilityRefreshInterval = CapabilityRefreshInterval ?? defaults.CapabilityRefreshInterval,
+            Registry = new Registry.JobRegistryOptions
+            {
+                RetainFor = RetainFinishedJobsFor ?? registry.RetainFor,
+                MaxRetained = MaxFinishedJobs ?? registry.MaxRetained,
+                SampleInterval = JobSampleInterval ?? registry.SampleInterval,
+            },
+            Logger = logger,
+            MeterFactory = meters,
+        };
+    }
+}
