@@ -75,6 +75,15 @@ internal sealed class JobReconciler(ServerSession session, JobRouter router, ILo
     {
         Volatile.Write(ref _lastQueueRefreshTicks, _scheduler.Now.UtcTicks);
         Volatile.Write(ref _queueRefreshArmed, 0);
+
+        // A queued job missing from the queue finished quickly or was deleted by someone else: ask the history.
+        await ReadAndApplyQueueAsync(static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads <c>/queue</c> and applies it to the jobs <paramref name="which"/> selects. A failed read is left to
+    /// the next tick (or, while the socket is down, to the session's poll).</summary>
+    private async Task ReadAndApplyQueueAsync(Func<TrackedJob, bool> which, bool graceWhileConnected)
+    {
         var sequence = session.Stamp();
         var epoch = router.ConfirmableEpoch();
         QueueState queue;
@@ -88,9 +97,7 @@ internal sealed class JobReconciler(ServerSession session, JobRouter router, ILo
         }
 
         ServerAnswered();
-
-        // A queued job missing from the queue finished quickly or was deleted by someone else: ask the history.
-        await ApplyQueueAsync(queue, sequence, epoch, static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
+        await ApplyQueueAsync(queue, sequence, epoch, which, graceWhileConnected).ConfigureAwait(false);
     }
 
     public void Reconcile(Func<TrackedJob, bool> which)
@@ -116,21 +123,7 @@ internal sealed class JobReconciler(ServerSession session, JobRouter router, ILo
     {
         try
         {
-            var sequence = session.Stamp();
-            var epoch = router.ConfirmableEpoch();
-            QueueState queue;
-            try
-            {
-                queue = await session.Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
-            {
-                // The next tick (or, while the socket is down, the session's poll) tries again.
-                return;
-            }
-
-            ServerAnswered();
-            await ApplyQueueAsync(queue, sequence, epoch, which, graceWhileConnected: false).ConfigureAwait(false);
+            await ReadAndApplyQueueAsync(which, graceWhileConnected: false).ConfigureAwait(false);
         }
         finally
         {
