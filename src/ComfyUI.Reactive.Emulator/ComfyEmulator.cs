@@ -157,6 +157,19 @@ public sealed class ComfyEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>The restart last asked for over the admin route, completed once the server accepts connections again
+    /// (tests await it instead of polling the port).</summary>
+    internal Task PendingRestart
+    {
+        get
+        {
+            lock (restartGate)
+            {
+                return pendingRestart;
+            }
+        }
+    }
+
     /// <summary>
     /// A restart asked for over the admin route: it cannot run inside that request (stopping waits for requests to end),
     /// so it runs beside it; the downtime is simulated on purpose (the port refuses connections meanwhile).
