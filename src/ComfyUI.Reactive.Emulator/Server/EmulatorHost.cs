@@ -42,6 +42,11 @@ internal sealed class EmulatorHost : IAsyncDisposable
         }
 
         builder.WebHost.UseSetting(WebHostDefaults.SuppressStatusMessagesKey, "true");
+
+        // The socket sends of a response run on the thread that flushes it, not on a later pool thread: when the
+        // /prompt answer's CompleteAsync returns its bytes have been handed to the kernel, so no websocket frame of that
+        // prompt (sent afterwards, from another connection) can overtake it, as on the real single-threaded server.
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, port);
