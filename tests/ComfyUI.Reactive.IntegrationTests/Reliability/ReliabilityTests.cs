@@ -194,14 +194,16 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposabl
         var options = new ComfyEmulatorOptions
         {
             SamplerStepTime = TimeSpan.FromMilliseconds(2),
-            NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(300) },
+            NodeDelays = new Dictionary<string, TimeSpan> { ["ImageBlur"] = TimeSpan.FromMilliseconds(150) },
         };
         var emulators = new[] { await _h.StartAsync(options), await _h.StartAsync(options) };
         var ids = await _h.AddAndWaitReadyAsync(emulators);
-        // A per-attempt inactivity limit: an attempt whose node hangs is abandoned and the job moves on.
+        // A per-attempt inactivity limit: an attempt whose node hangs is abandoned and the job moves on. The limit is
+        // 20 times a node's delay: under CI load a 300-ms node once outlasted a 1-s limit on the healthy server too, and
+        // that attempt was abandoned as well (seen in CI).
         var job = JobRecording.Start(_h.Pool.Run(
             JobHarness.Load("slow_blur_chain"),
-            new PoolJobOptions { Job = new JobOptions { InactivityTimeout = TimeSpan.FromSeconds(1) } }));
+            new PoolJobOptions { Job = new JobOptions { InactivityTimeout = TimeSpan.FromSeconds(3) } }));
         var started = await job.WaitForAsync<JobStarted>();
         var victimId = started.Server!.Value;
         var victim = emulators[ids.IndexOf(victimId)];
