@@ -36,6 +36,13 @@ public sealed class ComfyClientOptions
     /// Tests pass a <c>TestScheduler</c> to run time virtually. Default <see cref="DefaultScheduler.Instance"/>.</summary>
     public IScheduler Scheduler { get; set; } = DefaultScheduler.Instance;
 
+    /// <summary>Where jobs learn what each node of a workflow costs (by <see cref="Workflows.Workflow.Hash"/>), so that
+    /// <see cref="Jobs.JobProgress.Fraction"/> weighs nodes by their measured time and
+    /// <see cref="Jobs.JobProgress.EstimatedRemaining"/> is known from a workflow's second run on. Every successful job
+    /// records its node times here. Default: a per-client <see cref="Jobs.Progress.InMemoryProgressHistory"/>; share one
+    /// between clients (a pool's servers) to learn across them; null: nodes weigh their steps only.</summary>
+    public Jobs.Progress.IProgressHistory? ProgressHistory { get; set; } = new Jobs.Progress.InMemoryProgressHistory();
+
     /// <summary>How long and how many finished jobs enqueued by id (<c>ComfyClient.Enqueue</c>) are kept, and how often
     /// <c>ComfyClient.Jobs</c> reports progress. Default: <see cref="JobRegistryOptions"/>'s defaults.</summary>
     public JobRegistryOptions Registry { get; set; } = new();

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ComfyUI.Reactive.Jobs.Progress;
 using ComfyUI.Reactive.Pooling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,9 @@ internal sealed class ComfyPoolHost : IAsyncDisposable, IDisposable
         Options = options.Value;
         var poolLogger = loggers.CreateLogger("ComfyUI.Reactive.ComfyPool");
         Pool = new ComfyPool(Options.ToPoolOptions(poolLogger, meters));
+
+        // One history for the pool's servers: a workflow learnt on one server weighs its nodes on every other.
+        var progressHistory = new InMemoryProgressHistory();
         foreach (var server in Options.Servers)
         {
             var clientOptions = new ComfyClientOptions
@@ -25,6 +29,7 @@ internal sealed class ComfyPoolHost : IAsyncDisposable, IDisposable
                 BaseAddress = server.Url!,
                 Logger = loggers.CreateLogger($"ComfyUI.Reactive.ComfyClient.{server.Name ?? server.Url!.Authority}"),
                 MeterFactory = meters,
+                ProgressHistory = progressHistory,
             };
             foreach (var credential in server.Credentials?.ToCredentials() ?? [])
             {

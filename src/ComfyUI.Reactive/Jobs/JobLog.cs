@@ -20,6 +20,9 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "The server at {Server} stopped (socket closed, connections refused): failing {Count} in-flight jobs as lost")]
     public static partial void ServerStopped(ILogger logger, string server, int count);
 
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "The progress history failed ({Action}); progress is weighed without learnt costs: {ExceptionType}: {Reason}")]
+    public static partial void ProgressHistoryFailed(ILogger logger, string action, string exceptionType, string reason);
+
     [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "Prompt {PromptId} keeps running: the server at {Server} is older than ComfyUI 0.3.56 (or its version is unknown) and would stop whatever runs instead of this prompt")]
     public static partial void CannotInterrupt(ILogger logger, string promptId, string server);
 }

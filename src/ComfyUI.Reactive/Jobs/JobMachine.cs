@@ -1,4 +1,5 @@
 using ComfyUI.Reactive.Events;
+using ComfyUI.Reactive.Jobs.Progress;
 using ComfyUI.Reactive.Workflows;
 
 namespace ComfyUI.Reactive.Jobs;
@@ -16,6 +17,10 @@ internal struct JobContext(Workflow workflow, JobOptions options, ComfyApi api)
 
     /// <summary>The nodes that will run or come from the cache; null until the submission is prepared (every node counts).</summary>
     public HashSet<string>? Expected { get; set; }
+
+    /// <summary>The progress plan of this attempt (expected nodes, their steps, learnt costs), set when the submission is
+    /// prepared; until then (and in tests that set only <see cref="Expected"/>) one is derived without learnt costs.</summary>
+    public ProgressPlan? Plan { get; set; }
 
     /// <summary>Whether a node id (or the submitted node an expansion id like <c>5.0.1</c> came from) is in the graph.</summary>
     public readonly bool ContainsNode(string nodeId)
@@ -41,7 +46,7 @@ internal readonly record struct JobStep(JobState State, IReadOnlyList<JobUpdate>
 /// The job's logic as a pure function: <c>(state, input) → (state', updates, commands)</c>. No I/O, no clock (the time
 /// is an argument), no locks: the runner (<see cref="TrackedJob"/>) serialises inputs and performs the commands.
 /// </summary>
-internal static class JobMachine
+internal static partial class JobMachine
 {
     private const string SaveImageWebsocket = "SaveImageWebsocket";
 
@@ -130,8 +135,9 @@ internal static class JobMachine
 
     /// <summary>The step under construction (a struct: no allocation per step); private to the machine, so the machine
     /// stays a function.</summary>
-    private struct Builder(JobState state, JobContext context, DateTime now)
+    private partial struct Builder(JobState state, JobContext context, DateTime now)
     {
+        private readonly ProgressPlan _plan = context.Plan ?? ProgressPlan.For(context.Workflow, context.Expected, learnt: null);
         private List<JobUpdate>? _updates;
         private List<JobCommand>? _commands;
 
@@ -225,7 +231,7 @@ internal static class JobMachine
                 return;
             }
 
-            S = S with { Phase = JobPhase.Running, SeenRunning = true, StartedAt = now };
+            S = S with { Phase = JobPhase.Running, SeenRunning = true, StartedAt = now, Progress = S.Progress.Started(now) };
             Do(JobCommand.CancelStart);
             if (context.Options.InactivityTimeout is { } limit)
             {
@@ -238,101 +244,11 @@ internal static class JobMachine
         public void NodeStarted(string node)
         {
             CloseCurrentNode();
+            StartProgress(node);
             S = S with { CurrentNode = node, CurrentNodeStartedAt = now, CurrentValue = 0, CurrentMax = 0 };
             var workflow = context.Workflow;
             Emit(new JobNodeStarted(S.PromptId, node, context.ClassOf(node), workflow.ContainsNode(node) ? workflow.GetTitle(node) : null));
             ReportIfAdvanced();
-        }
-
-        public void CloseCurrentNode()
-        {
-            if (S.CurrentNode is not { } previous)
-            {
-                return;
-            }
-
-            // Without progress_state (older servers) a node counts as done once the next one starts.
-            S = S with { NodeTimes = S.NodeTimes.SetItem(previous, now - S.CurrentNodeStartedAt), CurrentNode = null };
-            MarkDone(previous);
-            S = S with { Progress = S.Progress.WithoutShare(previous) };
-        }
-
-        public void Complete(IReadOnlyDictionary<string, Models.NodeOutput>? history)
-        {
-            if (S.Progress.Fraction < 1)
-            {
-                S = S with { Progress = S.Progress with { Fraction = 1, Reported = 1 } };
-                Emit(new JobProgress(S.PromptId, null, S.CurrentValue, S.CurrentMax, 1));
-            }
-
-            Do(new JobCommand.Complete(history));
-        }
-
-        private void Cached(IReadOnlyList<string> nodes)
-        {
-            List<string>? ours = null;
-            foreach (var node in nodes)
-            {
-                // The server lists every cached node of the prompt, even ones that will not run; count only expected ones.
-                if (context.ContainsNode(node))
-                {
-                    (ours ??= []).Add(node);
-                    if (context.Expects(node))
-                    {
-                        S = S with { Progress = S.Progress.WithDone(node) };
-                    }
-                }
-            }
-
-            if (ours is not null)
-            {
-                Emit(new JobCached(S.PromptId, ours));
-                ReportIfAdvanced();
-            }
-        }
-
-        private void MarkDone(string node)
-        {
-            if (context.Expects(node) && context.ContainsNode(node))
-            {
-                S = S with { Progress = S.Progress.WithDone(node) };
-            }
-        }
-
-        private void Progress(ProgressEvent progress)
-        {
-            var node = progress.Node ?? S.CurrentNode;
-            S = S with { CurrentValue = progress.Value, CurrentMax = progress.Max };
-            if (node is not null && progress.Max > 0 && context.Expects(node))
-            {
-                S = S with { Progress = S.Progress.WithShare(node, progress.Value, progress.Max) };
-            }
-
-            S = S with { Progress = S.Progress.Recomputed(Total).MarkReported() };
-            Emit(new JobProgress(S.PromptId, node, progress.Value, progress.Max, S.Progress.Fraction));
-        }
-
-        private void ProgressState(ProgressStateEvent state)
-        {
-            var finishedBefore = S.Progress.Done.Count;
-            foreach (var (id, node) in state.Nodes)
-            {
-                if (node.IsFinished)
-                {
-                    MarkDone(id);
-                    S = S with { Progress = S.Progress.WithoutShare(id) };
-                }
-                else if (node.Max > 0 && context.Expects(id) && context.ContainsNode(id))
-                {
-                    S = S with { Progress = S.Progress.WithShare(id, node.Value, node.Max) };
-                }
-            }
-
-            // A tick's progress_state is followed by its progress frame; report here only when a node finished.
-            if (S.Progress.Done.Count > finishedBefore)
-            {
-                ReportIfAdvanced();
-            }
         }
 
         private void Executed(ExecutedEvent executed)
@@ -381,18 +297,6 @@ internal static class JobMachine
             }
 
             Complete(null);
-        }
-
-        private int Total => S.ExpectedCount == 0 ? Math.Max(1, context.Workflow.Count) : S.ExpectedCount;
-
-        private void ReportIfAdvanced()
-        {
-            S = S with { Progress = S.Progress.Recomputed(Total) };
-            if (S.Progress.Advanced && S.Phase != JobPhase.Preparing)
-            {
-                S = S with { Progress = S.Progress.MarkReported() };
-                Emit(new JobProgress(S.PromptId, S.CurrentNode, S.CurrentValue, S.CurrentMax, S.Progress.Fraction));
-            }
         }
     }
 }

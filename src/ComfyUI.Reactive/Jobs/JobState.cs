@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ComfyUI.Reactive.Jobs.Progress;
 using ComfyUI.Reactive.Models;
 
 namespace ComfyUI.Reactive.Jobs;

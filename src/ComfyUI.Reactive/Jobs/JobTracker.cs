@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
+using ComfyUI.Reactive.Jobs.Progress;
 using ComfyUI.Reactive.Sessions;
 using ComfyUI.Reactive.Workflows;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,7 @@ internal sealed class JobTracker : IDisposable
         _session = session;
         _logger = logger;
         _clientApiKey = options.ComfyOrgApiKey;
+        ProgressHistory = options.ProgressHistory;
         _router = new JobRouter(session.Scheduler, () => _reconciler!.RequestQueueRefresh());
         _reconciler = new JobReconciler(session, _router, logger);
         _calls = new JobServerCalls(session, _router, logger);
@@ -51,6 +53,9 @@ internal sealed class JobTracker : IDisposable
 
     public IScheduler Scheduler => _session.Scheduler;
 
+    /// <summary>Learnt node costs: read when a job is posted, written when it succeeds; null when the client learns none.</summary>
+    private IProgressHistory? ProgressHistory { get; }
+
     public ComfyApi Api => _session.Api;
 
     /// <summary>How many jobs are in flight (for tests and diagnostics).</summary>
@@ -61,6 +66,38 @@ internal sealed class JobTracker : IDisposable
 
     /// <summary>How many events of unknown prompts are held for a re-key (tests).</summary>
     public int UnmatchedEvents => _router.UnmatchedEvents;
+
+    /// <summary>The costs learnt for a workflow, or null. A failing history (user code) costs only the weighting.</summary>
+    public IReadOnlyDictionary<string, NodeCost>? FindNodeCosts(Workflow workflow)
+    {
+        try
+        {
+            return ProgressHistory?.Find(workflow.Hash);
+        }
+        catch (Exception ex)
+        {
+            JobLog.ProgressHistoryFailed(_logger, "find", ex.GetType().Name, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Records what a successful run's nodes cost (nothing for a fully cached run). Never fails the job.</summary>
+    public void LearnNodeCosts(Workflow workflow, IReadOnlyDictionary<string, NodeCost> costs)
+    {
+        if (ProgressHistory is null || costs.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            ProgressHistory.Record(workflow.Hash, costs);
+        }
+        catch (Exception ex)
+        {
+            JobLog.ProgressHistoryFailed(_logger, "record", ex.GetType().Name, ex.Message);
+        }
+    }
 
     public IDisposable Track(Workflow workflow, JobOptions options, IObserver<JobUpdate> observer)
     {

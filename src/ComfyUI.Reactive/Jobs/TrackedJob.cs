@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using ComfyUI.Reactive.Events;
+using ComfyUI.Reactive.Jobs.Progress;
 using ComfyUI.Reactive.Models;
 using ComfyUI.Reactive.Workflows;
 
@@ -131,6 +132,7 @@ internal sealed partial class TrackedJob : IDisposable
                 }
 
                 _context.Expected = request.ExpectedNodes;
+                _context.Plan = ProgressPlan.For(_context.Workflow, request.ExpectedNodes, _tracker.FindNodeCosts(_context.Workflow));
                 Apply(new JobInput.Posting(request.ExpectedNodes.Count));
             }
 
@@ -269,6 +271,7 @@ internal sealed partial class TrackedJob : IDisposable
             case JobCommand.Complete complete:
                 var result = JobResultAssembly.Assemble(_state, _context.Workflow, _context.Api, _websocketImages, complete.History, _scheduler.Now);
                 var completed = new JobCompleted(_state.PromptId, result);
+                _tracker.LearnNodeCosts(_context.Workflow, _state.Progress.MeasuredCosts);
                 Terminate(o =>
                 {
                     o.OnNext(completed);
