@@ -29,6 +29,7 @@ internal sealed class TestApp : IAsyncDisposable
         var host = await WebAppHost.StartAsync(new WebAppOptions
         {
             Urls = "http://127.0.0.1:0",
+            Args = ["--Logging:LogLevel:Default=Warning"],   // the test output stays readable
             Checkpoint = checkpoint,
             EmulatorOptions = new ComfyEmulatorOptions
             {
