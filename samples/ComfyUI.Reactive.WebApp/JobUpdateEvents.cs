@@ -7,13 +7,16 @@ namespace ComfyUI.Reactive.Samples.WebApp;
 /// <summary>
 /// One job's updates as Server-Sent Events, each named after the update: <c>queued</c>, <c>started</c>, <c>progress</c>,
 /// <c>preview</c>, <c>attempt_failed</c>, then exactly one of <c>completed</c>, <c>failed</c>, <c>cancelled</c>, after which
-/// the stream ends. The data is JSON; previews carry their image as a data URI.
+/// the stream ends. The data is JSON; previews carry their image as a data URI. The stream also ends when the browser
+/// goes away or the app stops (<paramref name="stopping"/>: Kestrel would otherwise wait out its shutdown timeout for it).
 /// </summary>
 internal static class JobUpdateEvents
 {
     public static async IAsyncEnumerable<SseItem<object>> StreamAsync(
-        string id, IObservable<JobUpdate> updates, [EnumeratorCancellation] CancellationToken ct)
+        string id, IObservable<JobUpdate> updates, CancellationToken stopping, [EnumeratorCancellation] CancellationToken requestAborted)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, stopping);
+        var ct = linked.Token;
         // Bounded: a slow reader gets the newest progress and previews; the result and the error are never dropped.
         await using var reader = updates.ToAsyncEnumerable(cancellationToken: ct).GetAsyncEnumerator(ct);
         while (true)
@@ -30,7 +33,7 @@ internal static class JobUpdateEvents
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                yield break;   // the browser went away; the job goes on
+                yield break;   // the browser went away or the app stops; the job goes on
             }
             catch (OperationCanceledException)
             {

@@ -66,7 +66,7 @@ internal static class RenderEndpoints
             })
             : UnknownJob(id);
 
-    private static async Task<IResult> EventsAsync(string id, ComfyPool pool, CancellationToken ct)
+    private static async Task<IResult> EventsAsync(string id, ComfyPool pool, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
         if (await pool.GetAsync(new JobId(id), ct) is null)
         {
@@ -84,7 +84,7 @@ internal static class RenderEndpoints
             return UnknownJob(id);   // forgotten between the two calls
         }
 
-        return TypedResults.ServerSentEvents(JobUpdateEvents.StreamAsync(id, updates, ct));
+        return TypedResults.ServerSentEvents(JobUpdateEvents.StreamAsync(id, updates, lifetime.ApplicationStopping, ct));
     }
 
     private static async Task<IResult> ImageAsync(string id, ComfyPool pool, CancellationToken ct)

@@ -24,7 +24,7 @@ internal static class DashboardEndpoints
                 Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)!, contentType));
         }
 
-        app.MapGet("/dashboard/events", (ComfyPool pool, CancellationToken ct) =>
-            TypedResults.ServerSentEvents(DashboardFeed.StreamAsync(pool, ct)));
+        app.MapGet("/dashboard/events", (ComfyPool pool, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+            TypedResults.ServerSentEvents(DashboardFeed.StreamAsync(pool, lifetime.ApplicationStopping, ct)));
     }
 }

@@ -23,8 +23,14 @@ internal static class DashboardFeed
 {
     public const int Capacity = 1024;
 
-    public static async IAsyncEnumerable<SseItem<object>> StreamAsync(ComfyPool pool, [EnumeratorCancellation] CancellationToken ct)
+    /// <param name="pool">The pool.</param>
+    /// <param name="stopping">The app stops: the stream ends (Kestrel would otherwise wait out its shutdown timeout for it).</param>
+    /// <param name="requestAborted">The browser went away.</param>
+    public static async IAsyncEnumerable<SseItem<object>> StreamAsync(
+        ComfyPool pool, CancellationToken stopping, [EnumeratorCancellation] CancellationToken requestAborted)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, stopping);
+        var ct = linked.Token;
         var channel = Channel.CreateBounded<object>(new BoundedChannelOptions(Capacity) { SingleReader = true });
 
         // Rx calls these on the pool's threads, under a job's lock: only a non-blocking write here.
@@ -85,7 +91,7 @@ internal static class DashboardFeed
             }
             catch (OperationCanceledException)
             {
-                yield break;   // the browser went away
+                yield break;   // the browser went away, or the app stops
             }
 
             if (!more)
