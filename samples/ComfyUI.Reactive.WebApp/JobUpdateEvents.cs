@@ -59,7 +59,7 @@ internal static class JobUpdateEvents
     {
         JobQueued q => new(new { id, position = q.Position }, "queued"),
         JobStarted s => new(new { id, server = s.Server?.Value, promptId = s.PromptId }, "started"),
-        JobProgress p => new(new { id, fraction = p.Fraction, node = p.NodeId, value = p.Value, max = p.Max }, "progress"),
+        JobProgress p => new(new { id, fraction = p.Fraction, remainingSeconds = p.EstimatedRemaining?.TotalSeconds, node = p.NodeId, value = p.Value, max = p.Max }, "progress"),
         JobPreview v => new(new { id, image = DataUri(v) }, "preview"),
         JobAttemptFailed f => new(new { id, attempt = f.Attempt, error = f.Reason.Message, willRetry = f.WillRetry }, "attempt_failed"),
         JobCompleted c => new(new { id, image = $"/render/{id}/image", seconds = c.Result.Timings.Total.TotalSeconds }, "completed"),

@@ -66,6 +66,7 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium, ITestOutputH
         await Expect(preview).ToBeVisibleAsync();
         await Expect(preview).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^data:image/"));
         await Expect(card.Locator(".meta")).ToContainTextAsync("gpu-");
+        await Expect(card.Locator(".meta")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"about \d+ s left"));   // JobProgress.EstimatedRemaining
         await ScreenshotAsync("dashboard-running");
 
         var thumbnail = _page.Locator("#finished .finished[data-status='completed'] img.thumbnail").First;

@@ -131,6 +131,7 @@ internal static class DashboardFeed
         },
         server = e.Server?.Value,
         fraction = e.Fraction,
+        remainingSeconds = (e.Update as JobProgress)?.EstimatedRemaining?.TotalSeconds,
         error = e.Kind is JobEventKind.Failed or JobEventKind.AttemptFailed ? e.Error?.Message : null,
     }, "job");
 

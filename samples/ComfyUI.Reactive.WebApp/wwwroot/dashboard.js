@@ -101,7 +101,8 @@ function update(job) {
   if (prompt) { prompt.textContent = job.prompt ?? job.id; prompt.title = job.prompt ?? ""; }
   if (job.status !== "running") return;
   job.el.querySelector("progress").value = job.fraction;
-  job.el.querySelector(".meta").textContent = `${job.server ?? "…"} · ${Math.round(job.fraction * 100)}%`;
+  const left = job.status === "running" && job.remainingSeconds != null ? ` · about ${Math.ceil(job.remainingSeconds)} s left` : "";
+  job.el.querySelector(".meta").textContent = `${job.server ?? "…"} · ${Math.round(job.fraction * 100)}%${left}`;
   const image = job.el.querySelector("img.preview");
   if (job.preview && image.src !== job.preview) { image.src = job.preview; image.hidden = false; }
 }
