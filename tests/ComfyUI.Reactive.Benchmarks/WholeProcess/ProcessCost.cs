@@ -23,6 +23,7 @@ internal sealed class ProcessCost
         var counts = new[] { 0, 120, 1000 };
         var kinds = new[] { "raw", "sdk" };
         var childEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? readyToRunDll = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -32,6 +33,7 @@ internal sealed class ProcessCost
                 case "--repeats": repeats = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--jobs": counts = [.. args[i + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]; break;
                 case "--kinds": kinds = args[i + 1].Split(','); break;
+                case "--r2r-dll": readyToRunDll = Path.GetFullPath(args[i + 1]); break;
                 case "--child-env":
                     var pair = args[i + 1].Split('=', 2);
                     childEnvironment[pair[0]] = pair[1];
@@ -65,7 +67,7 @@ internal sealed class ProcessCost
                     // Alternate which kind goes first, so neither always meets a warmer machine.
                     foreach (var kind in r % 2 == 0 ? kinds : kinds.Reverse())
                     {
-                        var sample = await RunChildAsync(kind, urls, jobs, childEnvironment).ConfigureAwait(false);
+                        var sample = (await RunChildAsync(ChildKind.Parse(kind, readyToRunDll), urls, jobs, childEnvironment).ConfigureAwait(false)) with { Kind = kind };
                         samples.Add(sample);
                         Console.Error.WriteLine(FormattableString.Invariant(
                             $"  {kind} {jobs} jobs: cpu {sample.CpuMs:F0} ms, rss {sample.PeakRssMb:F0} MB, ready {sample.ReadyMs:F0} ms, first {sample.FirstPromptMs:F0} ms, wall {sample.WallMs:F0} ms, jit {sample.JitMethods} methods {sample.JitMs:F0} ms"));
@@ -98,21 +100,25 @@ internal sealed class ProcessCost
         return 0;
     }
 
-    private static async Task<ProcessSample> RunChildAsync(string kind, string urls, int jobs, Dictionary<string, string> environment)
+    private static async Task<ProcessSample> RunChildAsync(ChildKind kind, string urls, int jobs, Dictionary<string, string> environment)
     {
         var self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var (name, value) in environment)
+        var info = new ProcessStartInfo(kind.Dll is null ? self : "dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var (name, value) in environment.Concat(kind.Environment))
         {
             info.Environment[name] = value;
         }
 
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        if (kind.Dll is { } dll)
+        {
+            info.ArgumentList.Add(dll);
+        }
+        else if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             info.ArgumentList.Add(typeof(ProcessCost).Assembly.Location);
         }
 
-        foreach (var arg in new[] { "process-child", kind, urls, jobs.ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { "process-child", kind.Client, urls, jobs.ToString(CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);
         }

@@ -9,7 +9,7 @@ namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
 /// CPU (user + system, every thread: JIT, GC, the thread pool, the client), peak resident memory, and the times that a
 /// user of a batch tool or a short-lived worker pays.
 /// </summary>
-/// <param name="Kind"><c>raw</c> or <c>sdk</c>.</param>
+/// <param name="Kind"><c>raw</c> or <c>sdk</c> (the parent relabels it with the full kind, e.g. <c>sdk-r2r</c>).</param>
 /// <param name="Jobs">Jobs run.</param>
 /// <param name="CpuMs">User + system CPU of the whole process from its start to the end of the work.</param>
 /// <param name="PeakRssMb">Peak resident set (VmHWM).</param>
