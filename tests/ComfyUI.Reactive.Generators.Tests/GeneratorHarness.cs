@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+using ComfyUI.Reactive.Workflows;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace ComfyUI.Reactive.Generators.Tests;
+
+/// <summary>Runs <see cref="ObjectInfoGenerator"/> in Roslyn over given object_info text and user code.</summary>
+internal static class GeneratorHarness
+{
+    private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(LoadReferences);
+
+    public static string Snapshot { get; } = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "object_info.json"));
+
+    public static CSharpParseOptions ParseOptions { get; } =
+        new CSharpParseOptions(LanguageVersion.Latest, DocumentationMode.Diagnose);
+
+    /// <summary>A compilation of <paramref name="code"/> (a library, nullable on, XML docs checked).</summary>
+    public static CSharpCompilation Compilation(params string[] code) => CSharpCompilation.Create(
+        "TypedNodesUser",
+        code.Select((c, i) => CSharpSyntaxTree.ParseText(c, ParseOptions, path: $"User{i}.cs")),
+        References.Value,
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary).WithNullableContextOptions(NullableContextOptions.Enable));
+
+    public static GeneratorDriver Driver(params AdditionalText[] files) =>
+        CSharpGeneratorDriver.Create(
+            [new ObjectInfoGenerator().AsSourceGenerator()],
+            files,
+            ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Generates from <paramref name="objectInfo"/> and compiles it with <paramref name="code"/>.</summary>
+    public static (Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriverRunResult Run) Generate(
+        string objectInfo, params string[] code)
+    {
+        var driver = Driver(new TestText("/project/object_info.json", objectInfo))
+            .RunGeneratorsAndUpdateCompilation(Compilation(code), out var output, out var diagnostics);
+        return (output, diagnostics, driver.GetRunResult());
+    }
+
+    public static IReadOnlyList<Diagnostic> Problems(Compilation compilation) =>
+        [.. compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning)];
+
+    private static IReadOnlyList<MetadataReference> LoadReferences()
+    {
+        // Not this test assembly: it holds the generated nodes of the snapshot itself (the generator is also its analyzer).
+        var self = typeof(GeneratorHarness).Assembly.Location;
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => !string.Equals(p, self, StringComparison.Ordinal))
+            .Append(typeof(Workflow).Assembly.Location)
+            .GroupBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase)
+            .Select(g => g.First());
+        return [.. paths.Select(p => MetadataReference.CreateFromFile(p))];
+    }
+
+}
