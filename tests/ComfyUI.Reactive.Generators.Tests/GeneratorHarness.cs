@@ -8,9 +8,12 @@ namespace ComfyUI.Reactive.Generators.Tests;
 /// <summary>Runs <see cref="ObjectInfoGenerator"/> in Roslyn over given object_info text and user code.</summary>
 internal static class GeneratorHarness
 {
-    private static readonly Lazy<IReadOnlyList<MetadataReference>> References = new(LoadReferences);
+    private static readonly Lazy<IReadOnlyList<MetadataReference>> LazyReferences = new(LoadReferences);
 
     public static string Snapshot { get; } = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "object_info.json"));
+
+    /// <summary>The framework, the SDK and this test's dependencies (System.Reactive), not this test assembly.</summary>
+    public static IReadOnlyList<MetadataReference> References => LazyReferences.Value;
 
     public static CSharpParseOptions ParseOptions { get; } =
         new CSharpParseOptions(LanguageVersion.Latest, DocumentationMode.Diagnose);
@@ -19,7 +22,7 @@ internal static class GeneratorHarness
     public static CSharpCompilation Compilation(params string[] code) => CSharpCompilation.Create(
         "TypedNodesUser",
         code.Select((c, i) => CSharpSyntaxTree.ParseText(c, ParseOptions, path: $"User{i}.cs")),
-        References.Value,
+        References,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary).WithNullableContextOptions(NullableContextOptions.Enable));
 
     public static GeneratorDriver Driver(params AdditionalText[] files) =>
