@@ -36,7 +36,18 @@ public sealed partial class TypedNodesDocTests
         }
     }
 
-    private static List<Diagnostic> Errors(IEnumerable<string> blocks)
+    [Fact]
+    public void CsharpBlocks_WithoutTheGenerator_Compile()
+    {
+        // The repository's docs test compiles these without the generator; checked here too, with the same rules.
+        var blocks = CsharpBlock().Matches(Markdown()).Select(m => m.Groups["code"].Value).ToList();
+
+        Assert.NotEmpty(blocks);
+        var errors = Errors(blocks, withGenerator: false);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    private static List<Diagnostic> Errors(IEnumerable<string> blocks, bool withGenerator = true)
     {
         var usings = new SortedSet<string>(StringComparer.Ordinal);
         var program = new System.Text.StringBuilder();
@@ -53,7 +64,7 @@ public sealed partial class TypedNodesDocTests
         }
 
         var implicitUsings = "global using System; global using System.Collections.Generic; global using System.IO; " +
-            "global using System.Linq; global using System.Threading.Tasks;\n";
+            "global using System.Linq; global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;\n";
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
             "TypedNodesDoc",
@@ -63,16 +74,19 @@ public sealed partial class TypedNodesDocTests
             ],
             GeneratorHarness.References,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication).WithNullableContextOptions(NullableContextOptions.Enable));
+        if (!withGenerator)
+        {
+            return [.. compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)];
+        }
+
         GeneratorHarness.Driver(new TestText("/docs/object_info.json", GeneratorHarness.Snapshot))
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return [.. output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)];
     }
 
-    private static List<string> Blocks()
-    {
-        var markdown = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "typed-nodes.md"));
-        return [.. CsBlock().Matches(markdown).Select(m => m.Groups["code"].Value)];
-    }
+    private static List<string> Blocks() => [.. CsBlock().Matches(Markdown()).Select(m => m.Groups["code"].Value)];
+
+    private static string Markdown() => File.ReadAllText(Path.Combine(RepoRoot(), "docs", "typed-nodes.md"));
 
     private static string RepoRoot()
     {
@@ -89,6 +103,9 @@ public sealed partial class TypedNodesDocTests
 
     [GeneratedRegex(@"^```cs[ \t]*\r?\n(?<code>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex CsBlock();
+
+    [GeneratedRegex(@"^```csharp[ \t]*\r?\n(?<code>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex CsharpBlock();
 
     [GeneratedRegex(@"^\s*using [A-Za-z0-9_.]+;\s*$")]
     private static partial Regex UsingDirective();
