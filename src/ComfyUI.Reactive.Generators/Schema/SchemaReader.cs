@@ -14,6 +14,12 @@ internal static class SchemaReader
         var nodes = new List<NodeSchema>();
         foreach (var pair in root.Properties)
         {
+            // A class listed twice: the server's json keeps the last one, so the generated graph does too.
+            if (!ReferenceEquals(root.Get(pair.Key), pair.Value))
+            {
+                continue;
+            }
+
             if (pair.Value.Kind != JsonKind.Object)
             {
                 skipped.Add(pair.Key);
