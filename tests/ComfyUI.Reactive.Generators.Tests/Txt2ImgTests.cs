@@ -68,6 +68,20 @@ public sealed class Txt2ImgTests
         Assert.True(result.IsValid, result.ToString());
     }
 
+    [Fact]
+    public void OutputOfAnotherGraph_Linked_ThrowsNamingBothNodes()
+    {
+        var other = new ComfyGraph().CheckpointLoaderSimple(ckptName: Checkpoint);   // node "1" of another graph
+        var g = new ComfyGraph();
+        g.CheckpointLoaderSimple(ckptName: Checkpoint);                              // node "1" of this one
+
+        var error = Assert.Throws<ArgumentException>(() => g.CLIPTextEncode(text: "a cat", clip: other.Clip));
+
+        Assert.Contains("Input 'clip'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("another graph", error.Message, StringComparison.Ordinal);
+        Assert.Single(g.Builder.Nodes);   // the rejected node was not added
+    }
+
     private static void AssertSameJson(Workflow expected, Workflow actual)
     {
         using var left = JsonDocument.Parse(expected.ToJson());

@@ -56,6 +56,11 @@ internal static class GraphWriter
             code.Line($"global::System.ArgumentNullException.ThrowIfNull({Identifiers.Escape(parameter.Name)});");
         }
 
+        foreach (var link in node.Parameters.Where(p => p.Input.IsLink))
+        {
+            code.Line($"EnsureOwnOutput({Identifiers.Escape(link.Name)}, {Literals.String(link.Input.Name)});");
+        }
+
         code.Line($"var node = AddNode({Literals.String(schema.ClassType)}, nodeTitle ?? {Literals.String(title)}, nodeId);");
         foreach (var parameter in node.Parameters.OrderBy(p => node.Schema.Inputs.IndexOfReference(p.Input)))
         {

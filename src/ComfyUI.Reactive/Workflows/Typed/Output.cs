@@ -7,15 +7,15 @@ namespace ComfyUI.Reactive.Workflows.Typed;
 /// </summary>
 public class Output
 {
-    private protected Output(string nodeId, int index, string typeName)
+    private protected Output(WorkflowNode node, int index, string typeName)
     {
-        NodeId = nodeId;
+        Node = node;
         Index = index;
         TypeName = typeName;
     }
 
     /// <summary>The id of the node that produces it.</summary>
-    public string NodeId { get; }
+    public string NodeId => Node.Id;
 
     /// <summary>The output slot, from 0.</summary>
     public int Index { get; }
@@ -26,6 +26,9 @@ public class Output
     /// <summary>The same output for the untyped <see cref="WorkflowNode.Connect(string, OutputSlot)"/>.</summary>
     public OutputSlot Slot => new(NodeId, Index);
 
+    /// <summary>The node that produces it: a graph links only its own nodes' outputs.</summary>
+    internal WorkflowNode Node { get; }
+
     /// <summary>Returns <c>id[index] (TYPE)</c>.</summary>
     public override string ToString() => $"{NodeId}[{Index}] ({TypeName})";
 }
@@ -35,8 +38,8 @@ public class Output
 public sealed class Output<T> : Output
     where T : IComfyType
 {
-    internal Output(string nodeId, int index)
-        : base(nodeId, index, T.TypeName)
+    internal Output(WorkflowNode node, int index)
+        : base(node, index, T.TypeName)
     {
     }
 }

@@ -26,4 +26,22 @@ public abstract class TypedGraph
     /// <param name="id">The node id; null for the next free number.</param>
     /// <returns>The untyped node.</returns>
     protected WorkflowNode AddNode(string classType, string? title, string? id) => Builder.AddNode(classType, title, id);
+
+    /// <summary>
+    /// Checks that an output is of a node of this graph; generated methods call it for every link input before they add
+    /// their node, so a rejected call leaves the graph as it was.
+    /// </summary>
+    /// <param name="source">The output; null (an optional input left out) passes.</param>
+    /// <param name="input">The input it is for, named in the error.</param>
+    /// <exception cref="ArgumentException">The output is of a node of another graph. Node ids repeat across graphs, so
+    /// the link would silently point at this graph's node of the same id.</exception>
+    protected void EnsureOwnOutput(Output? source, string input)
+    {
+        if (source is not null && !Builder.Nodes.Contains(source.Node))
+        {
+            throw new ArgumentException(
+                $"Input '{input}': output {source} is of node {source.Node} of another graph. Link outputs of this graph's nodes only.",
+                nameof(source));
+        }
+    }
 }

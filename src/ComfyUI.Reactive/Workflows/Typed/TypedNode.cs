@@ -25,7 +25,7 @@ public abstract class TypedNode
     /// <param name="index">The slot, from 0.</param>
     /// <returns>The output.</returns>
     protected Output<T> OutputAt<T>(int index)
-        where T : IComfyType => new(Node.Id, index);
+        where T : IComfyType => new(Node, index);
 
     /// <summary>Returns <c>id (class)</c>.</summary>
     public override string ToString() => Node.ToString();
