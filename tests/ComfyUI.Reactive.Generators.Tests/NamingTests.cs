@@ -90,4 +90,23 @@ public sealed class NamingTests
         Assert.Empty(run.Diagnostics);
         Assert.Contains(run.GeneratedTrees, t => t.FilePath.EndsWith("ComfyNodes.Sdxl.ComfyGraph.g.cs", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void ComfyNamespaceMetadata_AnyFileName_GeneratesUnderThoseNames()
+    {
+        var file = new TestText("/project/servers/gpu1.json", "{\"KSampler\": {\"input\": {}, \"output\": [\"LATENT\"]}}");
+        var options = new TestOptions(new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            [file.Path] = new Dictionary<string, string> { ["ComfyNamespace"] = "Gpu1.Nodes", ["ComfyGraphName"] = "Gpu1Graph" },
+        });
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
+            [new ObjectInfoGenerator().AsSourceGenerator()], [file], GeneratorHarness.ParseOptions, options);
+
+        driver.RunGeneratorsAndUpdateCompilation(
+            GeneratorHarness.Compilation("internal static class U { internal static object M() => new Gpu1.Nodes.Gpu1Graph().KSampler().Latent; }"),
+            out var output, out var diagnostics);
+
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.Problems(output));
+    }
 }
