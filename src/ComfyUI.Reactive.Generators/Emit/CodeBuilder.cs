@@ -5,6 +5,10 @@ namespace ComfyUI.Reactive.Generators.Emit;
 /// <summary>Lines of C# with indentation; every generated file starts with the auto-generated header.</summary>
 internal sealed class CodeBuilder
 {
+    private static readonly string GeneratedCodeAttribute =
+        "[global::System.CodeDom.Compiler.GeneratedCode(\"ComfyUI.Reactive.Generators\", \"" +
+        typeof(CodeBuilder).Assembly.GetName().Version!.ToString(3) + "\")]";
+
     private readonly StringBuilder _text = new();
     private int _depth;
 
@@ -55,6 +59,9 @@ internal sealed class CodeBuilder
         var open = attributes.Length == 0 ? tag : tag + " " + attributes;
         return Line($"/// <{open}>{xml}</{tag}>");
     }
+
+    /// <summary>The <c>[GeneratedCode]</c> attribute line for a generated type (tools and coverage skip such types).</summary>
+    public CodeBuilder GeneratedCode() => Line(GeneratedCodeAttribute);
 
     public override string ToString() => _text.ToString();
 }

@@ -18,6 +18,7 @@ internal static class GraphWriter
         code.Line($"namespace {graph.RootNamespace};").Line();
         code.DocXml("summary", $"A typed graph of the {graph.Nodes.Count} node classes in {Docs.Escape(source)}: one method per node, its inputs as " +
             "parameters; <see cref=\"" + Typed + "TypedGraph.Build\"/> gives an ordinary workflow.");
+        code.GeneratedCode();
         code.Open($"public partial class {graph.GraphName} : {Typed}TypedGraph");
         code.Doc("summary", "Creates an empty graph.");
         code.Doc("param", "Node schemas for the builder underneath; null needs none.", "name=\"schema\"");

@@ -28,6 +28,7 @@ internal static class NodeClassWriter
         var method = $"global::{graph.RootNamespace}.{graph.GraphName}.{node.MethodName}";
         code.DocXml("summary", $"A {Docs.NodeSummary(schema)} Added with <see cref=\"{method}\"/>.");
         var baseClass = schema.IsOutputNode ? "OutputNode" : "TypedNode";
+        code.GeneratedCode();
         code.Open($"public sealed class {node.ClassName} : {Typed}{baseClass}");
         code.Line($"internal {node.ClassName}(global::ComfyUI.Reactive.Workflows.WorkflowNode node)");
         code.Line("    : base(node)").Line("{").Line("}");

@@ -12,6 +12,7 @@ internal static class TypesWriter
         foreach (var marker in graph.Markers)
         {
             code.DocXml("summary", $"The ComfyUI type {Docs.Code(marker.TypeName)}, as the type argument of an output (never instantiated).");
+            code.GeneratedCode();
             code.Open($"public sealed class {marker.ClassName} : global::ComfyUI.Reactive.Workflows.Typed.IComfyType");
             code.Line($"private {marker.ClassName}()").Line("{").Line("}").Line();
             code.Doc("summary", "The ComfyUI type name.");
