@@ -17,7 +17,7 @@ public sealed class NamingTests
                                                  "mode": [["v1-5.safetensors", "v1_5.safetensors", "", "3d", "class"]]},
                                     "optional": {"anything": ["*", {}], "either": ["IMAGE,MASK", {}], "count": ["INT", {"forceInput": true}],
                                                  "strength": ["FLOAT", {}], "kind": ["COMBO", {"options": ["a", "b"], "default": "b"}]}},
-                         "output": ["MY_TYPE"], "output_name": ["MY_TYPE"], "category": "_for_testing/types"},
+                         "output": ["MY_TYPE"], "output_name": ["MY_TYPE"], "category": "_for_testing/types", "is_input_list": true},
           "Types": {"input": {}, "output": ["*"], "output_name": ["out"], "category": "types"},
           "Latent": {"input": {"required": {"samples": ["LATENT"]}}, "output": ["LATENT"], "output_name": ["LATENT"], "category": "latent", "output_node": true},
           "Build": {"input": {}, "output": [], "output_name": [], "category": ""}

@@ -56,6 +56,11 @@ internal static class Docs
             parts.Add(Escape(description));
         }
 
+        if (node.IsInputList)
+        {
+            parts.Add("Takes each input as a whole list (<c>is_input_list</c>) and runs once.");
+        }
+
         if (node.IsDeprecated)
         {
             parts.Add("Deprecated on the server.");

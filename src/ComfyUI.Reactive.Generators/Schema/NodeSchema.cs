@@ -13,6 +13,7 @@ internal sealed class NodeSchema
         bool isOutputNode,
         bool isDeprecated,
         bool isExperimental,
+        bool isInputList,
         IReadOnlyList<InputSchema> inputs,
         IReadOnlyList<OutputSchema> outputs)
     {
@@ -23,6 +24,7 @@ internal sealed class NodeSchema
         IsOutputNode = isOutputNode;
         IsDeprecated = isDeprecated;
         IsExperimental = isExperimental;
+        IsInputList = isInputList;
         Inputs = inputs;
         Outputs = outputs;
     }
@@ -42,6 +44,9 @@ internal sealed class NodeSchema
     public bool IsDeprecated { get; }
 
     public bool IsExperimental { get; }
+
+    /// <summary><c>is_input_list</c>: the node receives each input as a whole list (fed by list outputs) and runs once.</summary>
+    public bool IsInputList { get; }
 
     /// <summary>Required inputs, then optional ones, each group in its declared order; hidden inputs are not here
     /// (the server fills them: prompt, extra_pnginfo, unique_id).</summary>

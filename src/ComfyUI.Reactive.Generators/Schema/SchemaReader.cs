@@ -62,6 +62,7 @@ internal static class SchemaReader
             node.GetBool("output_node"),
             node.GetBool("deprecated"),
             node.GetBool("experimental"),
+            node.GetBool("is_input_list"),
             inputs,
             outputs);
     }
