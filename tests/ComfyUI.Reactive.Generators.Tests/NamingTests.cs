@@ -14,13 +14,13 @@ public sealed class NamingTests
                         "input_order": {"required": ["class", "default", "node", "nodeTitle"]},
                         "output": ["MESH", "MESH"], "output_name": ["mesh", "mesh"], "output_is_list": [true, false], "category": "3d"},
           "my.node+v2": {"input": {"required": {"input_blocks.0": ["FLOAT", {"default": 1.0}], "input_blocks.0.": ["FLOAT", {"default": 1.0}],
-                                                 "mode": [["v1-5.safetensors", "v1_5.safetensors", "", "3d", "class"]]},
+                                                 "mode": [["v1-5.safetensors", "v1_5.safetensors", "", "3d", "class", "line\u2028sep\u0085\"*/"]]},
                                     "optional": {"anything": ["*", {}], "either": ["IMAGE,MASK", {}], "count": ["INT", {"forceInput": true}],
                                                  "strength": ["FLOAT", {}], "kind": ["COMBO", {"options": ["a", "b"], "default": "b"}]}},
                          "output": ["MY_TYPE"], "output_name": ["MY_TYPE"], "category": "_for_testing/types", "is_input_list": true},
           "Types": {"input": {}, "output": ["*"], "output_name": ["out"], "category": "types"},
           "Latent": {"input": {"required": {"samples": ["LATENT"]}}, "output": ["LATENT"], "output_name": ["LATENT"], "category": "latent", "output_node": true},
-          "Build": {"input": {}, "output": [], "output_name": [], "category": ""}
+          "Build": {"input": {}, "output": [], "output_name": [], "category": "", "description": "</summary> \u2028 <b>bold</b> & more"}
         }
         """;
 
