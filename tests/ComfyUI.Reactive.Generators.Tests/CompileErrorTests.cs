@@ -82,6 +82,6 @@ public sealed class CompileErrorTests
     private static List<Diagnostic> Errors(string body)
     {
         var (output, _, _) = GeneratorHarness.Generate(GeneratorHarness.Snapshot, Prelude + "\n" + body + "\n" + End);
-        return [.. output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)];
+        return GeneratorHarness.UserErrors(output);
     }
 }

@@ -81,7 +81,7 @@ public sealed partial class TypedNodesDocTests
 
         GeneratorHarness.Driver(new TestText("/docs/object_info.json", GeneratorHarness.Snapshot))
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
-        return [.. output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)];
+        return GeneratorHarness.UserErrors(output);
     }
 
     private static List<string> Blocks() => [.. CsBlock().Matches(Markdown()).Select(m => m.Groups["code"].Value)];
