@@ -12,6 +12,17 @@ public sealed partial class ComfyApi
     public async Task<IReadOnlyDictionary<string, NodeInfo>> GetObjectInfoAsync(CancellationToken cancellationToken = default) =>
         await CallAsync(_api.GetObjectInfoAsync, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Reads every node definition as the server's own JSON text (<c>GET /object_info</c>), byte for byte: the
+    /// file to save for the typed-nodes generator (<c>ComfyUI.Reactive.Generators</c>, see docs/typed-nodes.md) or to
+    /// replay in the emulator.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The JSON text.</returns>
+    public async Task<string> GetObjectInfoJsonAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await CallForResponseAsync(_api.GetObjectInfoResponseAsync, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Reads one node definition (<c>GET /object_info/{class}</c>).</summary>
     /// <param name="nodeClass">The class name, e.g. <c>KSampler</c>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

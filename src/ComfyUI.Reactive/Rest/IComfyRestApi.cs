@@ -50,6 +50,10 @@ internal interface IComfyRestApi
     [Get("/object_info")]
     Task<Dictionary<string, NodeInfo>> GetObjectInfoAsync(CancellationToken cancellationToken);
 
+    // The raw answer, for tools that save it (the typed-nodes generator reads it as a file): nothing dropped or reordered.
+    [Get("/object_info")]
+    Task<HttpResponseMessage> GetObjectInfoResponseAsync(CancellationToken cancellationToken);
+
     [Get("/object_info/{nodeClass}")]
     Task<Dictionary<string, NodeInfo>> GetNodeInfoAsync(string nodeClass, CancellationToken cancellationToken);
 
