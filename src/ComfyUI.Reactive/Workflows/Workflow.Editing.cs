@@ -54,14 +54,37 @@ public sealed partial class Workflow
     {
         ArgumentNullException.ThrowIfNull(values);
         var root = Mutable();
+        var sameStructure = _hash is not null;
         foreach (var (path, value) in values)
         {
             var (nodeId, input) = SplitPath(ResolveAlias(path));
+            sameStructure = sameStructure && IsPlainValue(input, Existing(nodeId, input)) && IsPlainValue(input, value);
             SetInput(root, nodeId, input, value, allowNew: false);
         }
 
-        return With(root, _outputs);
+        // A new prompt text or seed per job (the common batch) keeps the structural hash: do not recompute it per job.
+        var workflow = With(root, _outputs);
+        if (sameStructure)
+        {
+            workflow._hash = _hash;
+        }
+
+        return workflow;
     }
+
+    /// <summary>An input value the structural hash sees only as "a value": neither a link nor a model reference.</summary>
+    private static bool IsPlainValue(string input, object? value) => value switch
+    {
+        JsonElement { ValueKind: JsonValueKind.Array } => false,
+        JsonElement { ValueKind: JsonValueKind.String } e => !IsModelReference(input, e.GetString()!),
+        JsonElement { ValueKind: JsonValueKind.Undefined } => false,   // a new input changes the structure
+        JsonArray => false,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => !IsModelReference(input, v.GetValue<string>()),
+        _ => true,
+    };
+
+    private JsonElement Existing(string nodeId, string input) =>
+        _nodes.TryGetValue(nodeId, out var node) && InputsOf(node) is { } inputs && inputs.TryGetProperty(input, out var value) ? value : default;
 
     /// <summary>Sets an input on the node(s) whose <c>_meta.title</c> equals <paramref name="title"/>.</summary>
     /// <param name="title">The node title as shown in the editor, e.g. <c>CLIP Text Encode (Positive Prompt)</c>.</param>

@@ -49,6 +49,21 @@ public class StructuralHashTests
         Assert.True(Base.Hash != edit(Base).Hash, $"hash did not change with {change}");
     }
 
+    [Theory]
+    [MemberData(nameof(Stable))]
+    [MemberData(nameof(Sensitive))]
+    public void Hash_CarriedOverByAnEdit_EqualsTheHashComputedAfresh(string change, Func<Workflow, Workflow> edit)
+    {
+        // Set keeps a known hash when it changes only plain values (a batch's per-job prompt or seed): it must be the
+        // hash a fresh parse of the edited JSON computes.
+        var known = WorkflowFixtures.Load("txt2img_sd15.json");
+        _ = known.Hash;
+
+        var edited = edit(known);
+
+        Assert.True(Workflow.Parse(edited.ToJson()).Hash == edited.Hash, $"carried hash is stale after {change}");
+    }
+
     [Fact]
     public void Hash_IsLowercaseHexSha256AndRepeatable()
     {
