@@ -40,7 +40,7 @@ internal static class JobSubmission
             var validation = options.Attachments.Count == 0 ? WorkflowValidationOptions.Default : new WorkflowValidationOptions { CheckInputFiles = false };
             catalog = await session.Schema.GetCatalogAsync(cancellationToken).ConfigureAwait(false);
             prompt = Render(workflow, catalog);
-            var result = Workflow.Parse(prompt).Validate(catalog, validation);
+            var result = Rendered(workflow, prompt).Validate(catalog, validation);
             if (!result.IsValid)
             {
                 // The snapshot may predate new models or uploads: ask the server again (at most once a second) before rejecting.
@@ -49,7 +49,7 @@ internal static class JobSubmission
                 {
                     catalog = fresh;
                     prompt = Render(workflow, catalog);
-                    result = Workflow.Parse(prompt).Validate(catalog, validation);
+                    result = Rendered(workflow, prompt).Validate(catalog, validation);
                 }
             }
 
@@ -85,9 +85,19 @@ internal static class JobSubmission
 
     private static JsonElement Render(Workflow workflow, NodeSchemaCatalog? catalog)
     {
+        if (!workflow.HasRandomSeeds)
+        {
+            // The prompt is the workflow's own immutable JSON: no copy, no text, no re-parse per job.
+            return workflow.Root;
+        }
+
         using var document = JsonDocument.Parse(workflow.Render(catalog).ToJsonString());
         return document.RootElement.Clone();
     }
+
+    /// <summary>The workflow as rendered: itself when rendering changed nothing, else the prompt parsed (drawn seeds).</summary>
+    private static Workflow Rendered(Workflow workflow, JsonElement prompt) =>
+        workflow.HasRandomSeeds ? Workflow.Parse(prompt) : workflow;
 
     /// <summary>The nodes that will run or come from the cache: everything upstream of the outputs that will execute.</summary>
     private static HashSet<string> ExpectedNodes(JsonElement prompt, NodeSchemaCatalog? catalog, IReadOnlyList<string>? roots)
