@@ -197,7 +197,9 @@ public sealed class JobFaultTests
     [Fact]
     public async Task QueuedJobs_PositionsAreReportedAndMoveUp()
     {
-        await using var h = await JobHarness.StartAsync(SlowBlur(100));
+        // 250 ms per blur: the queue refresh that sees the third job at position 1 must come while the first job runs,
+        // which a loaded CI machine once missed with 100 ms.
+        await using var h = await JobHarness.StartAsync(SlowBlur(250));
         var client = h.Client();
         var first = JobRecording.Start(client.Run(JobHarness.Load("slow_blur_chain")));
         await first.WaitForAsync<JobStarted>();

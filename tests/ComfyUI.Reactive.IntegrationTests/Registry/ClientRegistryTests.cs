@@ -33,7 +33,9 @@ public sealed class ClientRegistryTests
     [Fact]
     public async Task Cancel_QueuedBehindAnotherJob_DeletedFromTheServerQueue()
     {
-        await using var h = await JobHarness.StartAsync(new() { SamplerStepTime = TimeSpan.FromMilliseconds(50) });
+        // The first job runs 3 s (20 steps of 150 ms), so the second is still queued when it is cancelled even on a
+        // loaded machine (1 s once was not).
+        await using var h = await JobHarness.StartAsync(new() { SamplerStepTime = TimeSpan.FromMilliseconds(150) });
         var client = h.Client();
         var first = client.Enqueue(JobHarness.Load("txt2img_sd15"));
         var second = client.Enqueue(JobHarness.Load("txt2img_sd15"));
