@@ -58,6 +58,28 @@ public sealed class PackagingTests
     }
 
     [Fact]
+    public async Task Pack_Generators_IsAnAnalyzerPackageWithItsReadme()
+    {
+        var output = Directory.CreateTempSubdirectory("comfyui-pack-").FullName;
+        try
+        {
+            using var zip = ZipFile.OpenRead(await PackAsync("ComfyUI.Reactive.Generators", output));
+
+            // Loaded by the compiler, never referenced by the app: the dll under analyzers/, nothing under lib/, and no
+            // dependency on Roslyn leaking into the app's graph.
+            Assert.NotNull(zip.GetEntry("analyzers/dotnet/cs/ComfyUI.Reactive.Generators.dll"));
+            Assert.DoesNotContain(zip.Entries, e => e.FullName.StartsWith("lib/", StringComparison.Ordinal));
+            Assert.NotNull(zip.GetEntry("README.md"));
+            var nuspec = XDocument.Load(zip.GetEntry("ComfyUI.Reactive.Generators.nuspec")!.Open());
+            Assert.DoesNotContain(nuspec.Descendants(), e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Tool_WithAPort_ServesTheComfyUiRoutesThere()
     {
         var port = FreePort();
