@@ -1,0 +1,179 @@
+using System.Net.Http.Json;
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
+using System.Text.Json;
+using ComfyUI.Reactive.Jobs;
+using ComfyUI.Reactive.Redis.Tests.Infrastructure;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace ComfyUI.Reactive.Redis.Tests.Distributed;
+
+/// <summary>Distributed pools ("processes" in one test process) over emulators and one real Redis.</summary>
+public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>, IAsyncDisposable
+{
+    private readonly DistributedHarness _h = new(redis.Server);
+
+    public ValueTask DisposeAsync() => _h.DisposeAsync();
+
+    [Fact]
+    public async Task Observe_JobEnqueuedByAProcessWithoutServers_RunByTheHolderAndSeenWithItsResult()
+    {
+        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(5));
+        var holder = await _h.StartPoolAsync("holder");
+        await DistributedHarness.WhenReadyAsync(holder, 1);
+        var submitter = await _h.StartPoolAsync("submitter");
+
+        var id = await submitter.EnqueueAsync(DistributedHarness.Workflow(1));
+        var (updates, error) = await DistributedHarness.ObserveAsync(submitter, id);
+
+        Assert.Null(error);
+        Assert.Contains(updates, u => u is JobQueued);
+        Assert.Contains(updates, u => u is JobStarted);
+        var completed = Assert.IsType<JobCompleted>(updates[^1]);
+        Assert.Equal("gpu-0", completed.Server?.Value);
+        Assert.Equal("gpu-0", completed.Result.Pool?.Server.Value);
+        var image = Assert.Single(completed.Result.Images);
+        await using (var stream = await image.OpenReadAsync())
+        {
+            Assert.True(stream.ReadByte() >= 0, "the output downloads through the observing process's client");
+        }
+
+        Assert.Equal(1, _h.Emulators[0].GetExecutionCount(completed.Result.PromptId));
+        Assert.Empty(submitter.LeasedServers);
+        Assert.Equal(Registry.JobStatus.Completed, await submitter.GetStatusAsync(id));
+    }
+
+    [Fact]
+    public async Task Enqueue_TwoProcessesSubmittingThirtyJobs_ServersNeverOverfilledAndEachJobRunsOnce()
+    {
+        await _h.StartEmulatorsAsync(3, TimeSpan.FromMilliseconds(2));
+        var a = await _h.StartPoolAsync("a");
+        var b = await _h.StartPoolAsync("b");
+        await Eventually.TrueAsync(() => Task.FromResult(a.LeasedServers.Count + b.LeasedServers.Count == 3), DistributedHarness.Bound);
+        Assert.Empty(a.LeasedServers.Intersect(b.LeasedServers));
+
+        using var sampling = new CancellationTokenSource();
+        var maxInFlight = _h.Emulators.Select(e => SampleQueueAsync(e.BaseAddress, sampling.Token)).ToList();
+        var ids = new List<Registry.JobId>();
+        for (var i = 0; i < 30; i++)
+        {
+            ids.Add(await (i % 2 == 0 ? a : b).EnqueueAsync(DistributedHarness.Workflow(100 + i)));
+        }
+
+        // Each job is observed from the process that did not submit it.
+        var observed = await Task.WhenAll(ids.Select((id, i) => DistributedHarness.ObserveAsync(i % 2 == 0 ? b : a, id)));
+        await sampling.CancelAsync();
+        var peaks = await Task.WhenAll(maxInFlight);
+
+        output.WriteLine($"a leases [{string.Join(", ", a.LeasedServers)}], b leases [{string.Join(", ", b.LeasedServers)}], peaks [{string.Join(", ", peaks)}]");
+        Assert.All(observed, o => Assert.Null(o.Error));
+        var prompts = observed.Select(o => Assert.IsType<JobCompleted>(o.Updates[^1]).Result.PromptId).ToList();
+        Assert.Equal(30, prompts.Distinct().Count());
+        Assert.All(prompts, p => Assert.Equal(1, _h.Emulators.Sum(e => e.GetExecutionCount(p))));
+        Assert.Equal(30, _h.Emulators.Sum(e => e.TotalExecutions));
+        Assert.All(peaks, peak => Assert.InRange(peak, 0, 2));
+    }
+
+    [Fact]
+    public async Task Dispose_HolderLeavesMidJob_AnotherProcessReattachesAndCollectsWithoutRunningAgain()
+    {
+        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(100));
+        var first = await _h.StartPoolAsync("first");
+        await DistributedHarness.WhenReadyAsync(first, 1);
+        var second = await _h.StartPoolAsync("second");
+
+        var id = await second.EnqueueAsync(DistributedHarness.Workflow(7));
+        var started = (JobStarted)await second.Observe(id).FirstAsync(u => u is JobStarted).ToTask().WaitAsync(DistributedHarness.Bound);
+        await first.DisposeAsync();
+        var (updates, error) = await DistributedHarness.ObserveAsync(second, id);
+
+        Assert.Null(error);
+        var completed = Assert.IsType<JobCompleted>(updates[^1]);
+        Assert.Equal(started.PromptId, completed.Result.PromptId);
+        Assert.Single(completed.Result.Images);
+        Assert.Equal(1, _h.Emulators[0].TotalExecutions);
+        Assert.Equal(["gpu-0"], second.LeasedServers.Select(s => s.Value));
+    }
+
+    [Fact]
+    public async Task Take_MalformedEntryBeforeAJob_DeadLetteredAndTheJobStillRuns()
+    {
+        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(2));
+        var keys = new RedisKeys(_h.Prefix);
+        await redis.Database.StreamAddAsync(keys.Queue(0), [new NameValueEntry("job", "garbage"), new NameValueEntry("payload", "][")]);
+        await redis.Database.SortedSetAddAsync(keys.Priorities, "0", 0);
+        var pool = await _h.StartPoolAsync("worker");
+
+        var id = await pool.EnqueueAsync(DistributedHarness.Workflow(3));
+        var (updates, error) = await DistributedHarness.ObserveAsync(pool, id);
+
+        Assert.Null(error);
+        Assert.IsType<JobCompleted>(updates[^1]);
+        var dead = Assert.Single(await redis.Database.StreamRangeAsync(keys.DeadLetters));
+        Assert.StartsWith("malformed entry", dead["reason"].ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_RunningJob_ObserversGetOperationCanceled()
+    {
+        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(200));
+        var pool = await _h.StartPoolAsync("worker");
+        var id = await pool.EnqueueAsync(DistributedHarness.Workflow(4));
+        await pool.Observe(id).FirstAsync(u => u is JobStarted).ToTask().WaitAsync(DistributedHarness.Bound);
+
+        Assert.True(await pool.CancelAsync(id));
+        var (_, error) = await DistributedHarness.ObserveAsync(pool, id);
+
+        Assert.IsType<OperationCanceledException>(error);
+        Assert.Equal(Registry.JobStatus.Cancelled, await pool.GetStatusAsync(id));
+    }
+
+    [Fact]
+    public async Task ConnectAsync_NothingListening_TypedErrorNamingTheEndpointNotThePassword()
+    {
+        var port = System.Net.Sockets.TcpListener.Create(0).Let(l =>
+        {
+            l.Start();
+            var p = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+            return p;
+        });
+        var options = new RedisPoolOptions
+        {
+            Redis = new ConfigurationOptions { EndPoints = { $"127.0.0.1:{port}" }, Password = "s3cret-pw", ConnectTimeout = 500, ConnectRetry = 1 },
+        };
+
+        var error = await Assert.ThrowsAsync<ComfyRedisUnavailableException>(() => RedisComfyPool.ConnectAsync(options));
+
+        Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The most prompts (running plus pending) the server held at once while sampling.</summary>
+    private static async Task<int> SampleQueueAsync(Uri server, CancellationToken stop)
+    {
+        using var http = new HttpClient { BaseAddress = server };
+        var peak = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var queue = await http.GetFromJsonAsync<JsonDocument>("queue", stop);
+                var n = queue!.RootElement.GetProperty("queue_running").GetArrayLength() + queue.RootElement.GetProperty("queue_pending").GetArrayLength();
+                peak = Math.Max(peak, n);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return peak;
+    }
+}
+
+internal static class LetExtension
+{
+    public static TResult Let<T, TResult>(this T value, Func<T, TResult> f) => f(value);
+}
