@@ -117,9 +117,13 @@ public sealed partial class RedisComfyPool
             }
             else if (taken.Deliveries > _options.MaxDeliveries)
             {
-                var reason = $"taken {taken.Deliveries} times without finishing (poison: it stalls or kills every process that takes it)";
-                await EndAsync(held, UpdateCodec.Failure(new ComfyException($"The job was dead-lettered: {reason}."), taken.PromptId, taken.Server)).ConfigureAwait(false);
-                RedisLog.DeadLettered(_logger, entry.Id.ToString(), entry.Stream.ToString(), reason);
+                // Poison: it stalled or killed every process that took it. Its record ends, its entry goes to the dead letters.
+                var reason = $"taken {taken.Deliveries} times without finishing";
+                held.Ended = true;
+                var terminal = UpdateCodec.Failure(new ComfyException($"The job was dead-lettered: {reason}."), taken.PromptId, taken.Server);
+                await RetryAsync(() => _store.FinishAsync(job.JobId, terminal), "job end", keep: true).ConfigureAwait(false);
+                await DeadLetterAsync(entry, reason).ConfigureAwait(false);
+                Release(held);
             }
             else if (taken is { Server: { } server, PromptId: { } promptId } && await ReattachAsync(held, server, promptId).ConfigureAwait(false))
             {
@@ -172,7 +176,7 @@ public sealed partial class RedisComfyPool
 
         held.Subscription = run.Subscribe(
             update => held.Post(() => OnUpdateAsync(held, update)),
-            error => held.Post(() => EndAsync(held, UpdateCodec.Failure(error, null, null))),
+            error => held.Post(() => error is ComfyNoCapableServerException ? HandBackAsync(held) : EndAsync(held, UpdateCodec.Failure(error, null, null))),
             () => { });
     }
 
@@ -210,6 +214,23 @@ public sealed partial class RedisComfyPool
         }
 
         await RetryAsync(() => _queue.AckAsync(held.Entry.Stream, held.Entry.Id), "acknowledgement", keep: true).ConfigureAwait(false);
+        Release(held);
+    }
+
+    /// <summary>
+    /// None of the servers this process drives (now) can run the job — it lost a lease, or other processes hold the
+    /// capable servers: the job goes back to the queue for another process instead of failing. Its deliveries stay
+    /// counted, so a job that no process can run ends as poison after <see cref="RedisPoolOptions.MaxDeliveries"/>.
+    /// </summary>
+    private async Task HandBackAsync(HeldJob held)
+    {
+        if (held.Ended || Stopping)
+        {
+            return;
+        }
+
+        held.Ended = true;
+        await RetryAsync(() => _queue.HandBackAsync(held.Entry, t => _store.Requeue(t, held.Id)), "hand back", keep: true).ConfigureAwait(false);
         Release(held);
     }
 

@@ -46,7 +46,7 @@ internal sealed class RedisJobQueue(IDatabase db, RedisKeys keys)
 
             var stream = keys.Queue(priority);
             await EnsureGroupAsync(stream).ConfigureAwait(false);
-            var entries = await db.StreamReadGroupAsync(stream, RedisKeys.Group, consumer, StreamPosition.NewMessages, count - taken.Count).ConfigureAwait(false);
+            var entries = await ForgettingLostGroups(db.StreamReadGroupAsync(stream, RedisKeys.Group, consumer, StreamPosition.NewMessages, count - taken.Count)).ConfigureAwait(false);
             taken.AddRange(entries.Select(e => ToEntry(stream, e)));
         }
 
@@ -65,7 +65,7 @@ internal sealed class RedisJobQueue(IDatabase db, RedisKeys keys)
             RedisValue start = "0-0";
             do
             {
-                var result = await db.StreamAutoClaimAsync(stream, RedisKeys.Group, consumer, (long)minIdle.TotalMilliseconds, start, count).ConfigureAwait(false);
+                var result = await ForgettingLostGroups(db.StreamAutoClaimAsync(stream, RedisKeys.Group, consumer, (long)minIdle.TotalMilliseconds, start, count)).ConfigureAwait(false);
                 taken.AddRange(result.ClaimedEntries.Where(e => !e.IsNull).Select(e => ToEntry(stream, e)));
                 start = result.NextStartId;
             }
@@ -91,6 +91,22 @@ internal sealed class RedisJobQueue(IDatabase db, RedisKeys keys)
         var batch = db.CreateTransaction();
         _ = batch.StreamAcknowledgeAsync(stream, RedisKeys.Group, id);
         _ = batch.StreamDeleteAsync(stream, [id]);
+        await batch.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Gives an entry back for another process: a copy goes to the back of its priority's stream and the original is
+    /// acknowledged, in one transaction (streams cannot un-deliver an entry). Used when this process holds no server
+    /// that can run the job.
+    /// </summary>
+    public async Task HandBackAsync(QueueEntry entry, Action<ITransaction>? also = null)
+    {
+        var batch = db.CreateTransaction();
+        also?.Invoke(batch);
+        _ = batch.StreamAddAsync(entry.Stream, entry.Raw);
+        _ = batch.StreamAcknowledgeAsync(entry.Stream, RedisKeys.Group, entry.Id);
+        _ = batch.StreamDeleteAsync(entry.Stream, [entry.Id]);
+        _ = batch.PublishAsync(keys.QueueSignal, entry.Job?.JobId ?? string.Empty);
         await batch.ExecuteAsync().ConfigureAwait(false);
     }
 
@@ -146,6 +162,20 @@ internal sealed class RedisJobQueue(IDatabase db, RedisKeys keys)
         lock (_lock)
         {
             _groups.Add(stream.ToString());
+        }
+    }
+
+    /// <summary>A Redis restarted without its data lost the groups: forget them so the next call creates them again.</summary>
+    private async Task<T> ForgettingLostGroups<T>(Task<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("NOGROUP", StringComparison.Ordinal))
+        {
+            ForgetGroups();
+            throw;
         }
     }
 

@@ -74,6 +74,10 @@ internal sealed class JobRecordStore(IDatabase db, RedisKeys keys, TimeSpan reta
             new("enqueued", job.EnqueuedAt.ToString("O", CultureInfo.InvariantCulture)),
         ]);
 
+    /// <summary>Adds to a hand-back transaction: the job waits again (its deliveries stay counted).</summary>
+    public void Requeue(ITransaction transaction, string jobId) =>
+        _ = transaction.HashSetAsync(keys.Job(jobId), [new("status", Queued), new("holder", string.Empty)]);
+
     /// <summary>Marks the job taken by <paramref name="holder"/> (unless it ended) and counts the delivery.</summary>
     public async Task<TakenJob> TakeAsync(string jobId, string holder)
     {

@@ -75,10 +75,12 @@ public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper o
         Assert.All(peaks, peak => Assert.InRange(peak, 0, 2));
     }
 
-    [Fact]
-    public async Task Dispose_HolderLeavesMidJob_AnotherProcessReattachesAndCollectsWithoutRunningAgain()
+    [Theory]
+    [InlineData(100)] // still running when reclaimed: followed in the server's queue, then collected
+    [InlineData(2)] // finished before it is reclaimed: collected from the history
+    public async Task Dispose_HolderLeavesMidJob_AnotherProcessReattachesAndCollectsWithoutRunningAgain(int stepMs)
     {
-        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(100));
+        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(stepMs));
         var first = await _h.StartPoolAsync("first");
         await DistributedHarness.WhenReadyAsync(first, 1);
         var second = await _h.StartPoolAsync("second");
@@ -112,6 +114,25 @@ public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper o
         Assert.IsType<JobCompleted>(updates[^1]);
         var dead = Assert.Single(await redis.Database.StreamRangeAsync(keys.DeadLetters));
         Assert.StartsWith("malformed entry", dead["reason"].ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Take_JobTakenMoreThanMaxDeliveries_FailsAsPoisonAndIsDeadLettered()
+    {
+        var keys = new RedisKeys(_h.Prefix);
+        var submitter = await _h.StartPoolAsync("submitter");
+        var id = await submitter.EnqueueAsync(DistributedHarness.Workflow(5), new Pooling.PoolJobOptions { Priority = 1 });
+
+        // As if five processes had taken it and died; then a process with a server takes it.
+        await redis.Database.HashSetAsync(keys.Job(id.Value), "deliveries", 5);
+        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(2));
+        await _h.StartPoolAsync("worker");
+        var (_, error) = await DistributedHarness.ObserveAsync(submitter, id);
+
+        Assert.Contains("dead-lettered", Assert.IsType<ComfyRemoteJobException>(error).Message, StringComparison.Ordinal);
+        var dead = Assert.Single(await redis.Database.StreamRangeAsync(keys.DeadLetters));
+        Assert.Equal(id.Value, dead["entry.job"]);
+        Assert.Equal(0, _h.Emulators[0].TotalExecutions);
     }
 
     [Fact]
