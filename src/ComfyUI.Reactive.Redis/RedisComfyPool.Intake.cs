@@ -74,7 +74,16 @@ public sealed partial class RedisComfyPool
             await WaitAsync(_options.HeartbeatInterval).ConfigureAwait(false);
             try
             {
-                await _queue.RefreshAsync(ProcessName, [.. _held.Values.Select(h => (h.Entry.Stream, h.Entry.Id))]).ConfigureAwait(false);
+                var held = _held.Values.ToList();
+                var lost = await _queue.RefreshAsync(ProcessName, [.. held.Select(h => (h.Entry.Stream, h.Entry.Id))]).ConfigureAwait(false);
+                foreach (var job in held.Where(h => lost.Contains(h.Entry.Id)))
+                {
+                    // Another process reclaimed it while this one stalled and re-attaches to its prompt: stop writing
+                    // for it, and let the prompt run (cancelling it would waste the work the other process collects).
+                    RedisLog.HandingOver(_logger, job.Id);
+                    job.Ended = true;
+                    Release(job);
+                }
             }
             catch (Exception ex) when (IsRedisFault(ex))
             {

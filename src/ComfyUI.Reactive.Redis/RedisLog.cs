@@ -25,4 +25,7 @@ internal static partial class RedisLog
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Job {JobId}: handling failed unexpectedly: {Error}; its entry stays pending and is reclaimed later")]
     public static partial void HandlingFailed(ILogger logger, string jobId, string error);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Job {JobId}: another process reclaimed it (this process stalled longer than the claim idle time); it stops writing for it")]
+    public static partial void HandingOver(ILogger logger, string jobId);
 }

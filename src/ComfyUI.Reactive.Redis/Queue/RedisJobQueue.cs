@@ -14,6 +14,19 @@ namespace ComfyUI.Reactive.Redis.Queue;
 /// </remarks>
 internal sealed class RedisJobQueue(IDatabase db, RedisKeys keys)
 {
+    private const string RefreshScript = """
+        local lost = {}
+        for i = 3, #ARGV do
+          local p = redis.call('xpending', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2])
+          if #p > 0 then
+            redis.call('xclaim', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+          else
+            table.insert(lost, ARGV[i])
+          end
+        end
+        return lost
+        """;
+
     private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -75,14 +88,23 @@ internal sealed class RedisJobQueue(IDatabase db, RedisKeys keys)
         return taken;
     }
 
-    /// <summary>Resets the idle time of entries this process still holds, so that nobody reclaims a job that is only slow.
-    /// Claiming with <c>JUSTID</c> does not count a delivery.</summary>
-    public async Task RefreshAsync(string consumer, IEnumerable<(RedisKey Stream, RedisValue Id)> held)
+    /// <summary>
+    /// Resets the idle time of entries this process still holds, so that nobody reclaims a job that is only slow, and
+    /// returns those it no longer holds (another process reclaimed them while this one stalled). Atomic per stream:
+    /// an entry is refreshed only if it is still in this consumer's pending list, so a refresh never takes a job back
+    /// from the process that reclaimed it. Claiming with <c>JUSTID</c> does not count a delivery.
+    /// </summary>
+    public async Task<IReadOnlyList<RedisValue>> RefreshAsync(string consumer, IEnumerable<(RedisKey Stream, RedisValue Id)> held)
     {
+        var lost = new List<RedisValue>();
         foreach (var group in held.GroupBy(h => h.Stream))
         {
-            await db.StreamClaimIdsOnlyAsync(group.Key, RedisKeys.Group, consumer, 0, [.. group.Select(h => h.Id)]).ConfigureAwait(false);
+            RedisValue[] args = [RedisKeys.Group, consumer, .. group.Select(h => h.Id)];
+            var result = await db.ScriptEvaluateAsync(RefreshScript, [group.Key], args).ConfigureAwait(false);
+            lost.AddRange(((RedisResult[])result!).Select(r => (RedisValue)r.ToString()));
         }
+
+        return lost;
     }
 
     /// <summary>Acknowledges and deletes an entry: its job reached a final state (recorded before).</summary>

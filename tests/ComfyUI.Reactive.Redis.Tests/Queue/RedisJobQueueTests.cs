@@ -61,6 +61,23 @@ public sealed class RedisJobQueueTests(RedisFixture redis) : IClassFixture<Redis
     }
 
     [Fact]
+    public async Task Refresh_EntryReclaimedByAnother_ReportedLostAndNotTakenBack()
+    {
+        var queue = Queue();
+        await queue.EnqueueAsync(Job("kept"));
+        await queue.EnqueueAsync(Job("lost"));
+        var taken = await queue.ReadAsync("slow", 2);
+        var lostEntry = taken.Single(e => e.Job!.JobId == "lost");
+        await redis.Database.StreamClaimIdsOnlyAsync(lostEntry.Stream, RedisKeys.Group, "other", 0, [lostEntry.Id]);
+
+        var lost = await queue.RefreshAsync("slow", taken.Select(e => (e.Stream, e.Id)));
+
+        Assert.Equal([lostEntry.Id], lost);
+        var pending = await redis.Database.StreamPendingMessagesAsync(lostEntry.Stream, RedisKeys.Group, 10, "other");
+        Assert.Equal(lostEntry.Id, Assert.Single(pending).MessageId);
+    }
+
+    [Fact]
     public async Task Ack_AfterEnd_NothingLeftToReclaim()
     {
         var queue = Queue();
