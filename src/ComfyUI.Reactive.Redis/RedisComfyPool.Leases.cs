@@ -17,7 +17,7 @@ public sealed partial class RedisComfyPool
     /// <summary>One round over every server: renew what is held, try what is free. One round at a time.</summary>
     private async Task RenewLeasesAsync()
     {
-        if (!await _leaseGate.WaitAsync(0).ConfigureAwait(false))
+        if (!_options.DriveServers || !await _leaseGate.WaitAsync(0).ConfigureAwait(false))
         {
             return;
         }

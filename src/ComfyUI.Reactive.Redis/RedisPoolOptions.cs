@@ -21,6 +21,11 @@ public sealed class RedisPoolOptions
     /// processes alive at the same time. Null: host name, process id and a random suffix.</summary>
     public string? ProcessName { get; init; }
 
+    /// <summary>Whether this process drives servers (takes leases and runs jobs). False for a process that only enqueues
+    /// and observes (a web front end): it still needs the servers (<see cref="RedisComfyPool.AddServer"/>) to download
+    /// outputs. Default true.</summary>
+    public bool DriveServers { get; init; } = true;
+
     /// <summary>The local pool's settings (capacity per server, health checks, attempts). Its <c>Queue</c> must be null:
     /// the local queue only holds what this process took from Redis.</summary>
     public ComfyPoolOptions Pool { get; init; } = new();
