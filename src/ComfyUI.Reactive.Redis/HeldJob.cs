@@ -21,12 +21,29 @@ internal sealed class HeldJob(QueueEntry entry, QueuedJob job)
     /// <summary>Set once the job's end was written (or the job was handed over): later callbacks do nothing.</summary>
     public bool Ended { get; set; }
 
-    /// <summary>Runs <paramref name="write"/> after every write posted before it.</summary>
-    public void Post(Func<Task> write)
+    /// <summary>Runs <paramref name="write"/> after every write posted before it; <paramref name="failed"/> hears of an
+    /// unexpected failure (the chain goes on: one bad write must not silence the job's later ones).</summary>
+    public void Post(Func<Task> write, Action<Exception> failed)
     {
         lock (_lock)
         {
-            _chain = _chain.ContinueWith(_ => write(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+            _chain = _chain.ContinueWith(
+                async _ =>
+                {
+                    try
+                    {
+                        await write().ConfigureAwait(false);
+                    }
+#pragma warning disable CA1031 // Reported to the owner, which logs it; the entry is reclaimed later if the job never ends.
+                    catch (Exception ex)
+#pragma warning restore CA1031
+                    {
+                        failed(ex);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default).Unwrap();
         }
     }
 }

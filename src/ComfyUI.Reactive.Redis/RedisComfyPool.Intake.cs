@@ -179,13 +179,13 @@ public sealed partial class RedisComfyPool
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            held.Post(() => EndAsync(held, UpdateCodec.Failure(ex, null, null)));
+            held.Post(() => EndAsync(held, UpdateCodec.Failure(ex, null, null)), Failed(held));
             return;
         }
 
         held.Subscription = run.Subscribe(
-            update => held.Post(() => OnUpdateAsync(held, update)),
-            error => held.Post(() => error is ComfyNoCapableServerException ? HandBackAsync(held) : EndAsync(held, UpdateCodec.Failure(error, null, null))),
+            update => held.Post(() => OnUpdateAsync(held, update), Failed(held)),
+            error => held.Post(() => error is ComfyNoCapableServerException ? HandBackAsync(held) : EndAsync(held, UpdateCodec.Failure(error, null, null)), Failed(held)),
             () => { });
     }
 
@@ -243,6 +243,8 @@ public sealed partial class RedisComfyPool
         Release(held);
     }
 
+    private Action<Exception> Failed(HeldJob held) => ex => RedisLog.HandlingFailed(_logger, held.Id, ex.Message);
+
     private async Task DeadLetterAsync(QueueEntry entry, string reason)
     {
         RedisLog.DeadLettered(_logger, entry.Id.ToString(), entry.Stream.ToString(), reason);
@@ -270,7 +272,7 @@ public sealed partial class RedisComfyPool
         {
             // Disposing the run cancels the prompt on its server (delete if queued, interrupt by id if running).
             held.Subscription?.Dispose();
-            held.Post(() => EndAsync(held, UpdateCodec.Failure(new OperationCanceledException("The job was cancelled."), null, null)));
+            held.Post(() => EndAsync(held, UpdateCodec.Failure(new OperationCanceledException("The job was cancelled."), null, null)), Failed(held));
         }
     }
 

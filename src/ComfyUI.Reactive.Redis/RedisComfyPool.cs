@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
-using System.Reactive.Threading.Tasks;
 using ComfyUI.Reactive.Jobs;
 using ComfyUI.Reactive.Pooling;
 using ComfyUI.Reactive.Redis.Leases;
@@ -272,19 +271,17 @@ public sealed partial class RedisComfyPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits <paramref name="delay"/> on the pool's scheduler, or less when <paramref name="wake"/> fires first.</summary>
+    /// <summary>Waits <paramref name="delay"/> on the pool's scheduler, or less when <paramref name="wake"/> fires first, or
+    /// until the pool stops. The caller resumes on the thread pool, never inline on the thread that signalled (a Redis
+    /// pub/sub handler or a job's completion).</summary>
     private async Task WaitAsync(TimeSpan delay, IObservable<string>? wake = null)
     {
         var timer = Observable.Timer(delay, _options.Scheduler).Select(_ => string.Empty);
         var either = wake is null ? timer : timer.Merge(wake);
-        try
-        {
-            await either.FirstAsync().ToTask(_stopping.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
+        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = either.Take(1).Subscribe(_ => woken.TrySetResult(), _ => woken.TrySetResult(), () => woken.TrySetResult());
+        using var stop = _stopping.Token.Register(() => woken.TrySetResult());
+        await woken.Task.ConfigureAwait(false);
     }
 
     private static bool IsRedisFault(Exception ex) => ex is RedisException or TimeoutException or ObjectDisposedException;
