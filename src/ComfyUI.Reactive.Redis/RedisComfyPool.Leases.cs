@@ -65,7 +65,8 @@ public sealed partial class RedisComfyPool
             return;
         }
 
-        if (_draining || !await server.Lease.TryAcquireAsync(_options.LeaseDuration).ConfigureAwait(false))
+        if (_draining || (_options.MaxLeases is { } max && LeasedServers.Count >= max) ||
+            !await server.Lease.TryAcquireAsync(_options.LeaseDuration).ConfigureAwait(false))
         {
             return;
         }

@@ -26,6 +26,11 @@ public sealed class RedisPoolOptions
     /// outputs. Default true.</summary>
     public bool DriveServers { get; init; } = true;
 
+    /// <summary>The most servers this process leases at once, so that processes started later get a share of the
+    /// servers to drive; null: no limit (the first process may drive them all, the others then only enqueue and
+    /// observe until it leaves). Default null.</summary>
+    public int? MaxLeases { get; init; }
+
     /// <summary>The local pool's settings (capacity per server, health checks, attempts). Its <c>Queue</c> must be null:
     /// the local queue only holds what this process took from Redis.</summary>
     public ComfyPoolOptions Pool { get; init; } = new();
@@ -98,6 +103,10 @@ public sealed class RedisPoolOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FollowInterval, TimeSpan.Zero, nameof(FollowInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(ReattachTimeout, TimeSpan.Zero, nameof(ReattachTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxDeliveries, 1, nameof(MaxDeliveries));
+        if (MaxLeases is { } maxLeases)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(maxLeases, 1, nameof(MaxLeases));
+        }
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RetainFor, TimeSpan.Zero, nameof(RetainFor));
     }
 }

@@ -33,13 +33,14 @@ internal sealed class DistributedHarness(RedisServer redis) : IAsyncDisposable
     }
 
     /// <summary>A process: a distributed pool given every emulator as <c>gpu-N</c>.</summary>
-    public async Task<RedisComfyPool> StartPoolAsync(string name)
+    public async Task<RedisComfyPool> StartPoolAsync(string name, int? maxLeases = null)
     {
         var pool = await RedisComfyPool.ConnectAsync(new RedisPoolOptions
         {
             Redis = redis.Options(),
             KeyPrefix = Prefix,
             ProcessName = name,
+            MaxLeases = maxLeases,
             Pool = new ComfyPoolOptions { HealthCheckInterval = TimeSpan.FromSeconds(1), HealthCheckTimeout = TimeSpan.FromSeconds(1) },
             LeaseDuration = TimeSpan.FromSeconds(3),
             LeaseRenewInterval = TimeSpan.FromMilliseconds(300),

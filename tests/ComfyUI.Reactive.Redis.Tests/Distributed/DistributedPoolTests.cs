@@ -99,6 +99,51 @@ public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Lease_TakenByAnotherProcessMeanwhile_ServerLeavesTheLocalPool()
+    {
+        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(2));
+        var pool = await _h.StartPoolAsync("holder");
+        await DistributedHarness.WhenReadyAsync(pool, 1);
+        var lease = new RedisKeys(_h.Prefix).Lease(new ServerId("gpu-0"));
+
+        // As after an outage longer than the lease: another process holds it now.
+        await redis.Database.StringSetAsync(lease, "intruder", TimeSpan.FromMinutes(1));
+        var removed = await pool.Pool.Servers.FirstAsync(s => s.State == Pooling.ServerState.Removed).ToTask().WaitAsync(DistributedHarness.Bound);
+
+        Assert.Equal("gpu-0", removed.Server.Value);
+        Assert.Empty(pool.LeasedServers);
+        Assert.Equal("intruder", (string?)await redis.Database.StringGetAsync(lease));
+    }
+
+    [Fact]
+    public async Task MaxLeases_TwoProcessesTwoServers_EachDrivesOne()
+    {
+        await _h.StartEmulatorsAsync(2, TimeSpan.FromMilliseconds(2));
+        var a = await _h.StartPoolAsync("a", maxLeases: 1);
+        await DistributedHarness.WhenReadyAsync(a, 1);
+        var b = await _h.StartPoolAsync("b", maxLeases: 1);
+
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(b.LeasedServers.Count == 1), DistributedHarness.Bound));
+        Assert.Single(a.LeasedServers);
+        Assert.NotEqual(a.LeasedServers.Single(), b.LeasedServers.Single());
+    }
+
+    [Fact]
+    public async Task Drain_JobsHeld_CompletesOnceTheyEndedAndTakesNoMore()
+    {
+        await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(20));
+        var pool = await _h.StartPoolAsync("worker");
+        var first = await pool.EnqueueAsync(DistributedHarness.Workflow(11));
+        await pool.Observe(first).FirstAsync(u => u is JobStarted).ToTask().WaitAsync(DistributedHarness.Bound);
+
+        await pool.DrainAsync().WaitAsync(DistributedHarness.Bound);
+        var later = await pool.EnqueueAsync(DistributedHarness.Workflow(12));
+
+        Assert.Equal(Registry.JobStatus.Completed, await pool.GetStatusAsync(first));
+        Assert.Equal(Registry.JobStatus.Queued, await pool.GetStatusAsync(later));
+    }
+
+    [Fact]
     public async Task Take_MalformedEntryBeforeAJob_DeadLetteredAndTheJobStillRuns()
     {
         await _h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(2));
