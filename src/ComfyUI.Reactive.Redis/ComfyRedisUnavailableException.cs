@@ -1,8 +1,9 @@
 namespace ComfyUI.Reactive.Redis;
 
 /// <summary>
-/// Redis could not be reached when a <see cref="RedisComfyPool"/> connected. The message names the endpoints, never a
-/// password. Later outages do not throw: the pool pauses and resumes (see <c>docs/distributed.md</c>).
+/// Redis could not be reached: when a <see cref="RedisComfyPool"/> connected (the message names the endpoints, never a
+/// password), or by a call that needs an answer now (enqueue, cancel, status). Background work does not throw: the pool
+/// pauses and resumes (see <c>docs/distributed.md</c>).
 /// </summary>
 public sealed class ComfyRedisUnavailableException : ComfyException
 {

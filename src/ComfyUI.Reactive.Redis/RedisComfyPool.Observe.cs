@@ -80,6 +80,12 @@ public sealed partial class RedisComfyPool
                     await WaitAsync(_options.FollowInterval, _updateSignals.Where(j => j == id)).ConfigureAwait(false);
                 }
             }
+
+            if (Stopping && !cancellationToken.IsCancellationRequested)
+            {
+                // The job goes on elsewhere; only this process's view of it ends.
+                observer.OnError(new ObjectDisposedException(nameof(RedisComfyPool), "The distributed pool was disposed while the job was observed; observe it from another process."));
+            }
         });
     }
 

@@ -137,6 +137,7 @@ public sealed partial class RedisComfyPool : IAsyncDisposable
     /// <see cref="PoolJobOptions.Job"/> does not travel: the running process uses its <see cref="RedisPoolOptions.Job"/>.</param>
     /// <param name="cancellationToken">Stops waiting for Redis (the job may have been queued).</param>
     /// <returns>The job's id, valid in every process.</returns>
+    /// <exception cref="ComfyRedisUnavailableException">Redis is unreachable (the job may or may not have been queued).</exception>
     public async Task<JobId> EnqueueAsync(Workflow workflow, PoolJobOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(workflow);
@@ -155,7 +156,7 @@ public sealed partial class RedisComfyPool : IAsyncDisposable
             Labels = options.Labels?.ToDictionary(StringComparer.Ordinal) ?? new(StringComparer.Ordinal),
             EnqueuedAt = _options.Scheduler.Now,
         };
-        await _queue.EnqueueAsync(job, t => _store.Create(t, job)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Unavailable(_queue.EnqueueAsync(job, t => _store.Create(t, job)), "enqueue").WaitAsync(cancellationToken).ConfigureAwait(false);
         return new JobId(job.JobId);
     }
 
@@ -164,15 +165,17 @@ public sealed partial class RedisComfyPool : IAsyncDisposable
     /// <param name="jobId">The job.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>False when the job is unknown or had already ended.</returns>
+    /// <exception cref="ComfyRedisUnavailableException">Redis is unreachable.</exception>
     public Task<bool> CancelAsync(JobId jobId, CancellationToken cancellationToken = default) =>
-        _store.CancelAsync(jobId.Value).WaitAsync(cancellationToken);
+        Unavailable(_store.CancelAsync(jobId.Value), "cancel").WaitAsync(cancellationToken);
 
     /// <summary>Where a job stands, from its record: null when unknown or expired (<see cref="RedisPoolOptions.RetainFor"/>).</summary>
     /// <param name="jobId">The job.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>The status, or null.</returns>
+    /// <exception cref="ComfyRedisUnavailableException">Redis is unreachable.</exception>
     public async Task<JobStatus?> GetStatusAsync(JobId jobId, CancellationToken cancellationToken = default) =>
-        await _store.StatusAsync(jobId.Value).WaitAsync(cancellationToken).ConfigureAwait(false) switch
+        await Unavailable(_store.StatusAsync(jobId.Value), "status").WaitAsync(cancellationToken).ConfigureAwait(false) switch
         {
             JobRecordStore.Queued => JobStatus.Queued,
             JobRecordStore.Running => JobStatus.Running,
@@ -181,6 +184,19 @@ public sealed partial class RedisComfyPool : IAsyncDisposable
             JobRecordStore.Cancelled => JobStatus.Cancelled,
             _ => null,
         };
+
+    /// <summary>Redis faults as the SDK's own exception: StackExchange.Redis types stay out of the public API.</summary>
+    private static async Task<T> Unavailable<T>(Task<T> call, string operation)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new ComfyRedisUnavailableException($"Redis is unreachable ({operation}): {ex.GetType().Name}. Retry once it is back.", ex);
+        }
+    }
 
     /// <summary>Stops taking jobs and waits until every job this process holds has ended (a deploy's graceful stop).</summary>
     /// <param name="cancellationToken">Stops waiting (the jobs go on; dispose to hand them over).</param>

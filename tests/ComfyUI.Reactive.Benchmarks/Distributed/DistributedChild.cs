@@ -92,7 +92,7 @@ internal static class DistributedChild
             {
                 return await pool.EnqueueAsync(workflow).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException && attempt < 100)
+            catch (ComfyRedisUnavailableException) when (attempt < 100)
             {
                 await Task.Delay(200).ConfigureAwait(false); // a retry pause, not a wait for a condition
             }

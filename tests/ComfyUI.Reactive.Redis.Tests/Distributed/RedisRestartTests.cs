@@ -29,4 +29,43 @@ public sealed class RedisRestartTests
         Assert.Equal(6, prompts.Distinct().Count());
         Assert.Equal(6, h.Emulators[0].TotalExecutions);
     }
+
+    [Fact]
+    public async Task EnqueueAsync_RedisDown_TypedErrorAndWorksAgainOnceBack()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var h = new DistributedHarness(redis);
+        await h.StartEmulatorsAsync(1, TimeSpan.FromMilliseconds(2));
+        var pool = await h.StartPoolAsync("worker");
+
+        await redis.StopAsync();
+        await Assert.ThrowsAsync<ComfyRedisUnavailableException>(() => pool.EnqueueAsync(DistributedHarness.Workflow(1)));
+        await redis.StartAgainAsync();
+        var id = await RetryAsync(() => pool.EnqueueAsync(DistributedHarness.Workflow(2)));
+        var (updates, error) = await DistributedHarness.ObserveAsync(pool, id);
+
+        Assert.Null(error);
+        Assert.IsType<JobCompleted>(updates[^1]);
+    }
+
+    /// <summary>The client reconnects by itself within a moment of the restart; a call in that moment may still fail.</summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    {
+        T? value = default;
+        Assert.True(await Eventually.TrueAsync(
+            async () =>
+            {
+                try
+                {
+                    value = await call();
+                    return true;
+                }
+                catch (ComfyRedisUnavailableException)
+                {
+                    return false;
+                }
+            },
+            DistributedHarness.Bound));
+        return value!;
+    }
 }

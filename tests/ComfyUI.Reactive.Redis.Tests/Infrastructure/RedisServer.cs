@@ -68,6 +68,9 @@ public sealed class RedisServer : IAsyncDisposable
         process.Dispose();
     }
 
+    /// <summary>Starts the server again after <see cref="StopAsync"/>, on the same port and directory.</summary>
+    public Task StartAgainAsync() => StartProcessAsync();
+
     public async Task RestartAsync()
     {
         await StopAsync();
