@@ -72,6 +72,9 @@ public sealed partial class RedisComfyPool
                         Kind = StoredUpdate.Completed, PromptId = promptId, Server = serverName, Result = UpdateCodec.Encode(result),
                     }).ConfigureAwait(false);
                     return true;
+                case PromptPlace.Failed when held.Job.RetryWorkflowFailures:
+                    RedisLog.Reattached(_logger, held.Id, promptId, serverName, "failed on the server, running again (workflow failures are retried)");
+                    return false;
                 case PromptPlace.Failed:
                     RedisLog.Reattached(_logger, held.Id, promptId, serverName, "failed on the server");
                     await EndAsync(held, new StoredUpdate
