@@ -157,6 +157,7 @@ public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper o
 
         Assert.Null(error);
         Assert.IsType<JobCompleted>(updates[^1]);
+        Assert.True(await Eventually.TrueAsync(async () => await redis.Database.StreamLengthAsync(keys.DeadLetters) > 0, DistributedHarness.Bound));
         var dead = Assert.Single(await redis.Database.StreamRangeAsync(keys.DeadLetters));
         Assert.StartsWith("malformed entry", dead["reason"].ToString(), StringComparison.Ordinal);
     }
@@ -175,6 +176,9 @@ public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper o
         var (_, error) = await DistributedHarness.ObserveAsync(submitter, id);
 
         Assert.Contains("dead-lettered", Assert.IsType<ComfyRemoteJobException>(error).Message, StringComparison.Ordinal);
+
+        // The record ends first (observers must hear of it even if the process dies next), the dead letter follows.
+        Assert.True(await Eventually.TrueAsync(async () => await redis.Database.StreamLengthAsync(keys.DeadLetters) > 0, DistributedHarness.Bound));
         var dead = Assert.Single(await redis.Database.StreamRangeAsync(keys.DeadLetters));
         Assert.Equal(id.Value, dead["entry.job"]);
         Assert.Equal(0, _h.Emulators[0].TotalExecutions);
