@@ -36,10 +36,11 @@ internal static class DistributedSoak
 
         var urls = string.Join(',', emulators.Select(e => e.BaseAddress.ToString()));
         var done = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var finalPrompts = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         var failed = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var shares = Enumerable.Range(0, processes).Select(p => (jobs / processes) + (p < jobs % processes ? 1 : 0)).ToList();
         var children = new Process?[processes];
-        Process Start(int p) => children[p] = StartChild(redis.EndPoint, prefix, $"p{p}", urls, shares[p], shares.Take(p).Sum(), Path.Combine(work, $"p{p}.ids"), done, failed);
+        Process Start(int p) => children[p] = StartChild(redis.EndPoint, prefix, $"p{p}", urls, shares[p], shares.Take(p).Sum(), Path.Combine(work, $"p{p}.ids"), done, failed, finalPrompts);
 
         var clock = Stopwatch.StartNew();
         for (var p = 0; p < processes; p++)
@@ -68,6 +69,15 @@ internal static class DistributedSoak
 
         await WhenAsync(() => done.Count + failed.Count >= jobs, deadline);
         var executions = emulators.Sum(e => e.TotalExecutions);
+
+        // Each execution that is not a job's final prompt is an extra one: show when it ran against the kill.
+        var extras = emulators.SelectMany(e => e.GetExecutions()).Where(x => !finalPrompts.ContainsKey(x.PromptId)).ToList();
+        foreach (var extra in extras)
+        {
+            var fromKill = extra.StartedAt.ToUnixTimeMilliseconds() - killedAt;
+            Console.WriteLine($"extra execution of prompt {extra.PromptId}: started {fromKill} ms after the kill, {(extra.Succeeded ? "succeeded" : "did not succeed")}");
+        }
+
         foreach (var child in children)
         {
             child!.StandardInput.Close();
@@ -111,7 +121,7 @@ internal static class DistributedSoak
 
     private static Process StartChild(
         string redis, string prefix, string name, string urls, int jobs, int first, string idsFile,
-        ConcurrentDictionary<string, long> done, ConcurrentDictionary<string, string> failed)
+        ConcurrentDictionary<string, long> done, ConcurrentDictionary<string, string> failed, ConcurrentDictionary<string, byte> finalPrompts)
     {
         var self = Environment.ProcessPath!;
         var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
@@ -133,6 +143,11 @@ internal static class DistributedSoak
             {
                 // A restarted process observes its jobs again: the first report of each counts.
                 done.TryAdd(parts[1], long.Parse(parts[2], CultureInfo.InvariantCulture));
+                if (parts.Length >= 4)
+                {
+                    finalPrompts.TryAdd(parts[3], 0);
+                }
+
                 failed.TryRemove(parts[1], out string? _);
             }
             else if (parts.Length >= 2 && parts[0] == "failed" && !done.ContainsKey(parts[1]))
