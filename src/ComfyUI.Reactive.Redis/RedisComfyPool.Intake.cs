@@ -173,6 +173,7 @@ public sealed partial class RedisComfyPool
                 RetryWorkflowFailures = job.RetryWorkflowFailures,
                 Labels = job.Labels,
                 Job = _options.Job,
+                BeforeSubmit = (server, promptId, _) => RecordAttemptAsync(held, server, promptId),
             });
         }
 #pragma warning disable CA1031 // A job that cannot even be built (bad workflow JSON) is this job's failure, not the worker's.
@@ -187,6 +188,17 @@ public sealed partial class RedisComfyPool
             update => held.Post(() => OnUpdateAsync(held, update), Failed(held)),
             error => held.Post(() => error is ComfyNoCapableServerException ? HandBackAsync(held) : EndAsync(held, UpdateCodec.Failure(error, null, null)), Failed(held)),
             () => { });
+    }
+
+    /// <summary>Records the attempt's prompt before it is posted, retrying while Redis is away: a prompt that reaches a
+    /// server is always findable by a process that re-attaches. Leaving, it stops the attempt instead (nothing posted).</summary>
+    private async Task RecordAttemptAsync(HeldJob held, ServerId server, string promptId)
+    {
+        await RetryAsync(() => _store.RecordAttemptAsync(held.Id, server.Value, promptId), "attempt record", keep: true).ConfigureAwait(false);
+        if (Stopping || held.Ended)
+        {
+            throw new OperationCanceledException("The distributed pool is leaving or the job ended: the prompt is not posted.");
+        }
     }
 
     private async Task OnUpdateAsync(HeldJob held, JobUpdate update)

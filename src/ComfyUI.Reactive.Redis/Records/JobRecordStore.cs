@@ -86,6 +86,11 @@ internal sealed class JobRecordStore(IDatabase db, RedisKeys keys, TimeSpan reta
             r[0].ToString(), (long)r[1], NonEmpty(r[2].ToString()), NonEmpty(r[3].ToString()), r[4].ToString() == "1");
     }
 
+    /// <summary>Records an attempt's server and prompt id before its prompt is posted: a process that re-attaches later
+    /// finds the prompt even when this one died in the instant after the POST.</summary>
+    public Task RecordAttemptAsync(string jobId, string server, string promptId) =>
+        db.HashSetAsync(keys.Job(jobId), [new("server", server), new("prompt", promptId)]);
+
     /// <summary>Appends an update; an update naming its server and prompt records them as the job's last attempt first,
     /// so a process that re-attaches later finds the prompt.</summary>
     public async Task AppendAsync(string jobId, StoredUpdate update)

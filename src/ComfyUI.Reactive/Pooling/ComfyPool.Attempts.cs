@@ -34,7 +34,10 @@ public sealed partial class ComfyPool
             IDisposable subscription;
             try
             {
-                var job = server.Run(run.Workflow, run.Options.Job);
+                var options = run.Options.BeforeSubmit is { } before
+                    ? run.Options.Job.WithBeforeSubmit((promptId, ct) => before(serverId, promptId, ct))
+                    : run.Options.Job;
+                var job = server.Run(run.Workflow, options);
                 subscription = job.Subscribe(
                     update =>
                     {
