@@ -76,7 +76,8 @@ public sealed partial class RedisComfyPool
             {
                 var held = _held.Values.ToList();
                 var lost = await _queue.RefreshAsync(ProcessName, [.. held.Select(h => (h.Entry.Stream, h.Entry.Id))]).ConfigureAwait(false);
-                foreach (var job in held.Where(h => lost.Contains(h.Entry.Id)))
+                // An ended job is acknowledged before it is released: it is not lost, only finished.
+                foreach (var job in held.Where(h => !h.Ended && lost.Contains(h.Entry.Id)))
                 {
                     // Another process reclaimed it while this one stalled and re-attaches to its prompt: stop writing
                     // for it, and let the prompt run (cancelling it would waste the work the other process collects).

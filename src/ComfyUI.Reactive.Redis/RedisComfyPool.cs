@@ -27,8 +27,8 @@ namespace ComfyUI.Reactive.Redis;
 /// it does in one process. Every process should be given the same servers (<see cref="AddServer"/>): leases decide who
 /// drives which, and observers need a server's address to download its outputs.</para>
 /// <para><b>Guarantees.</b> At-least-once delivery of jobs; a job ends once (its record's end is written atomically, once).
-/// A prompt whose process died is looked up on its server before the job runs again. The one window left: a process
-/// killed between the server's acceptance of a prompt and the record of its prompt id (milliseconds) runs the job again.</para>
+/// Each attempt's prompt id is recorded before the prompt is posted, and a prompt whose process died is looked up on its
+/// server before the job runs again: it runs again only when the prompt is gone or its server stays unreachable.</para>
 /// </remarks>
 public sealed partial class RedisComfyPool : IAsyncDisposable
 {

@@ -35,18 +35,27 @@ internal static class DistributedChild
         var output = TextWriter.Synchronized(Console.Out);
         var config = ConfigurationOptions.Parse(redis);
         config.AbortOnConnectFail = false;
+
+        // Reconnect within a fraction of the lease after a Redis restart (the default backoff can outlast a 3 s lease).
+        config.ReconnectRetryPolicy = new LinearRetry(250);
         await using var pool = await RedisComfyPool.ConnectAsync(new RedisPoolOptions
         {
             Redis = config,
             KeyPrefix = prefix,
             ProcessName = name,
-            Pool = new ComfyPoolOptions { HealthCheckInterval = TimeSpan.FromSeconds(1), HealthCheckTimeout = TimeSpan.FromSeconds(2) },
             LeaseDuration = TimeSpan.FromSeconds(3),
             LeaseRenewInterval = TimeSpan.FromSeconds(1),
             ClaimIdle = TimeSpan.FromSeconds(2),
             HeartbeatInterval = TimeSpan.FromMilliseconds(500),
             PollInterval = TimeSpan.FromMilliseconds(100),
             FollowInterval = TimeSpan.FromMilliseconds(100),
+            Logger = new Soak.SoakLogger(Console.Error, System.Diagnostics.Stopwatch.StartNew(), name),
+            Pool = new ComfyPoolOptions
+            {
+                HealthCheckInterval = TimeSpan.FromSeconds(1),
+                HealthCheckTimeout = TimeSpan.FromSeconds(2),
+                Logger = new Soak.SoakLogger(Console.Error, System.Diagnostics.Stopwatch.StartNew(), name + " pool"),
+            },
         }).ConfigureAwait(false);
         for (var i = 0; i < servers.Length; i++)
         {
