@@ -101,7 +101,7 @@ internal static class DistributedSoak
 
         var reattach = heldAtKill.Where(done.ContainsKey).Select(j => done[j] - killedAt).DefaultIfEmpty(0).Max();
         var duplicates = Math.Max(0, executions - done.Count);
-        Console.WriteLine($"t={clock.Elapsed.TotalSeconds:0.0}s executions={executions} held_at_kill={heldAtKill.Count} (an extra execution is allowed per kill: a prompt accepted but not yet recorded)");
+        Console.WriteLine($"t={clock.Elapsed.TotalSeconds:0.0}s executions={executions} held_at_kill={heldAtKill.Count} (at most one extra execution per kill is allowed, each named above)");
         foreach (var (job, error) in failed.Take(5))
         {
             Console.WriteLine($"failed {job}: {error}");
