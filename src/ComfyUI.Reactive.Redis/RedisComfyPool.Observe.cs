@@ -10,8 +10,9 @@ namespace ComfyUI.Reactive.Redis;
 public sealed partial class RedisComfyPool
 {
     /// <summary>
-    /// A job's updates, wherever it was enqueued and wherever it runs: first every stored update so far (queue positions,
-    /// starts, progress, node outputs, failed attempts; previews are not stored), then live ones, then its end —
+    /// A job's updates, wherever it was enqueued and wherever it runs: first its latest state (the latest queue position,
+    /// start, node and progress of its current attempt, why the previous attempt failed, every node output so far;
+    /// previews are not stored), then its live updates, then its end —
     /// <c>OnCompleted</c> right after <see cref="JobCompleted"/>, or <c>OnError</c>: <see cref="OperationCanceledException"/>
     /// when cancelled, <see cref="ComfyRemoteJobException"/> (naming the original type) when it failed. Disposing only
     /// stops watching. Survives Redis outages (it reads on from where it was).
@@ -28,6 +29,7 @@ public sealed partial class RedisComfyPool
         {
             RedisValue last = "0-0";
             var known = false;
+            var caughtUp = false;
             while (!cancellationToken.IsCancellationRequested && !Stopping)
             {
                 IReadOnlyList<(RedisValue Id, StoredUpdate? Update)> batch;
@@ -41,6 +43,21 @@ public sealed partial class RedisComfyPool
                     }
 
                     batch = await _store.ReadUpdatesAsync(id, last, 256).ConfigureAwait(false);
+                    if (!caughtUp)
+                    {
+                        // First the job's latest state, as in one process: read to the end, then replay it compacted.
+                        var all = batch.ToList();
+                        while (batch.Count == 256)
+                        {
+                            batch = await _store.ReadUpdatesAsync(id, all[^1].Id, 256).ConfigureAwait(false);
+                            all.AddRange(batch);
+                        }
+
+                        caughtUp = true;
+                        var replay = UpdateReplay.Compact(all.Where(u => u.Update is not null).Select(u => u.Update!));
+                        last = all.Count == 0 ? last : all[^1].Id;
+                        batch = [.. replay.Select(u => (RedisValue.Null, (StoredUpdate?)u))];
+                    }
                 }
                 catch (Exception ex) when (IsRedisFault(ex))
                 {
@@ -50,7 +67,7 @@ public sealed partial class RedisComfyPool
 
                 foreach (var (entryId, stored) in batch)
                 {
-                    last = entryId;
+                    last = entryId.IsNull ? last : entryId;
                     if (stored is null)
                     {
                         continue;

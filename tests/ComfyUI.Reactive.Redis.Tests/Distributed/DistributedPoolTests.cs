@@ -41,6 +41,12 @@ public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper o
 
         Assert.Equal(1, _h.Emulators[0].GetExecutionCount(completed.Result.PromptId));
         Assert.Empty(submitter.LeasedServers);
+
+        // Observed again once it ended: its latest state (one progress, not every step), then its end.
+        var (replayed, replayError) = await DistributedHarness.ObserveAsync(submitter, id);
+        Assert.Null(replayError);
+        Assert.InRange(replayed.Count(u => u is JobProgress), 0, 1);
+        Assert.Equal(completed.Result.PromptId, Assert.IsType<JobCompleted>(replayed[^1]).Result.PromptId);
         Assert.Equal(Registry.JobStatus.Completed, await submitter.GetStatusAsync(id));
     }
 
