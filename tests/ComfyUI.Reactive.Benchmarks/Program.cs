@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using ComfyUI.Reactive.Benchmarks.Decoding;
+using ComfyUI.Reactive.Benchmarks.Distributed;
 using ComfyUI.Reactive.Benchmarks.Emulator;
 using ComfyUI.Reactive.Benchmarks.Jobs;
 using ComfyUI.Reactive.Benchmarks.Pool;
@@ -35,6 +36,12 @@ switch (mode)
     case "process":
         return await ProcessCost.RunAsync(modeArgs);
 
+    case "distributed":
+        return await DistributedSoak.RunAsync(modeArgs);
+
+    case "distributed-child":
+        return await DistributedChild.RunAsync(modeArgs);
+
     case "process-child":
         return await ProcessCost.RunChildAsync(modeArgs);
 
@@ -47,6 +54,7 @@ switch (mode)
         Console.Error.WriteLine("  jobs-memory  retained memory per in-flight tracked job, and after 100,000 completed jobs [--inflight 10000] [--churn 100000]");
         Console.Error.WriteLine("  pool     4 emulators, 800 jobs of 100 ms through one ComfyPool: efficiency and server-side idle gaps [--servers 4] [--jobs 800] [--job-ms 100] [--warmup 8] [--capacity N]");
         Console.Error.WriteLine("  process  whole-process cost: a raw-protocol client and the SDK pool as separate processes, interleaved [--servers 3] [--job-ms 200] [--jobs 0,120,1000] [--repeats 3] [--kinds raw,sdk] [--child-env NAME=VALUE]...");
+        Console.Error.WriteLine("  distributed  3 app processes sharing 3 emulators through one redis-server, 1,000 jobs, one process SIGKILLed and restarted, Redis restarted [--jobs 1000] [--processes 3] [--servers 3] [--deadline-s 300]");
         Console.Error.WriteLine("  soak     fault soak: 3 emulators, 1,000 jobs through one ComfyPool, a random fault every few seconds [--jobs 1000] [--servers 3] [--seed N] [--min-job-ms 20] [--max-job-ms 100] [--min-gap-ms 1500] [--max-gap-ms 3500] [--deadline-s 180] [--max-attempts N]");
         return 2;
 }

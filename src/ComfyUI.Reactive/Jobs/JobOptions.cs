@@ -57,6 +57,42 @@ public sealed class JobOptions
     /// client refreshes <c>GET /queue</c> once for all its queued jobs, at most twice a second, when the queue changes.</summary>
     public bool TrackQueuePosition { get; init; } = true;
 
+    /// <summary>
+    /// Awaited with the prompt id once the prompt is prepared (uploaded, validated) and just before it is posted, so that
+    /// the id can be recorded durably first: a process that dies right after the POST can then be found again by its
+    /// prompt id (a distributed pool re-attaches to it instead of running it twice). An exception fails the job without
+    /// posting; cancellation (the subscription disposed) stops it the same way. Default: none.
+    /// </summary>
+    public Func<string, CancellationToken, Task>? BeforeSubmit { get; init; }
+
+    /// <summary>The same options with <paramref name="before"/> awaited after this options' own
+    /// <see cref="BeforeSubmit"/> (the pool's per-attempt hook).</summary>
+    internal JobOptions WithBeforeSubmit(Func<string, CancellationToken, Task> before)
+    {
+        var own = BeforeSubmit;
+        return new JobOptions
+        {
+            StartTimeout = StartTimeout,
+            InactivityTimeout = InactivityTimeout,
+            OverallTimeout = OverallTimeout,
+            ReconcileAfterSilence = ReconcileAfterSilence,
+            PreviewInterval = PreviewInterval,
+            ValidateBeforeSubmit = ValidateBeforeSubmit,
+            Front = Front,
+            Number = Number,
+            ExtraData = ExtraData,
+            PartialExecutionTargets = PartialExecutionTargets,
+            ComfyOrgApiKey = ComfyOrgApiKey,
+            Attachments = Attachments,
+            TrackQueuePosition = TrackQueuePosition,
+            BeforeSubmit = own is null ? before : async (promptId, ct) =>
+            {
+                await own(promptId, ct).ConfigureAwait(false);
+                await before(promptId, ct).ConfigureAwait(false);
+            },
+        };
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {

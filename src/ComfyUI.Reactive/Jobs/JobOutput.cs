@@ -22,6 +22,23 @@ public sealed class JobOutput
         WebsocketImages = websocketImages ?? NoImages;
     }
 
+    /// <summary>
+    /// An output rebuilt from a node's UI output as the server's history (or a stored job record) holds it, for a process
+    /// that did not run the job. Its files download through <paramref name="api"/>: the API of the server that ran it.
+    /// </summary>
+    /// <param name="api">The API of the server that produced the output.</param>
+    /// <param name="nodeId">The node id.</param>
+    /// <param name="classType">The node's class type, or null when unknown.</param>
+    /// <param name="output">The UI output.</param>
+    /// <returns>The output (without websocket images: their bytes are not stored).</returns>
+    public static JobOutput Restore(ComfyApi api, string nodeId, string? classType, NodeOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        ArgumentNullException.ThrowIfNull(output);
+        return new JobOutput(api, nodeId, classType, output, websocketImages: null);
+    }
+
     /// <summary>The node id.</summary>
     public string NodeId { get; }
 

@@ -95,6 +95,52 @@ public sealed class JobResult
             new JobTimings(submittedAt, startedAt, completedAt ?? submittedAt, nodeTimings ?? new Dictionary<string, TimeSpan>(StringComparer.Ordinal)));
     }
 
+    /// <summary>
+    /// A result rebuilt from stored parts: what a process that did not run the job (a distributed pool's observer, a
+    /// process that re-attached to a prompt after a restart) makes from a job record or the server's history. Node
+    /// validation errors and websocket image bytes are not restored (they are not stored).
+    /// </summary>
+    /// <param name="promptId">The prompt id.</param>
+    /// <param name="outputs">The outputs, one per node (<see cref="JobOutput.Restore"/>).</param>
+    /// <param name="aliases">Alias to node id (<c>Workflow.Output(alias, nodeId)</c>); aliases of missing nodes are
+    /// skipped; null for none.</param>
+    /// <param name="submittedAt">When it was submitted.</param>
+    /// <param name="startedAt">When it started; null when not observed.</param>
+    /// <param name="completedAt">When it completed.</param>
+    /// <param name="nodeTimings">Time per node id; null for none.</param>
+    /// <param name="pool">The pool's timings, or null.</param>
+    /// <returns>The result.</returns>
+    public static JobResult Restore(
+        string promptId,
+        IEnumerable<JobOutput> outputs,
+        IReadOnlyDictionary<string, string>? aliases,
+        DateTimeOffset submittedAt,
+        DateTimeOffset? startedAt,
+        DateTimeOffset completedAt,
+        IReadOnlyDictionary<string, TimeSpan>? nodeTimings = null,
+        PoolTimings? pool = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(promptId);
+        ArgumentNullException.ThrowIfNull(outputs);
+        var byNode = new Dictionary<string, JobOutput>(StringComparer.Ordinal);
+        foreach (var output in outputs)
+        {
+            byNode[output.NodeId] = output;
+        }
+
+        var byAlias = new Dictionary<string, JobOutput>(StringComparer.Ordinal);
+        foreach (var (alias, nodeId) in aliases ?? new Dictionary<string, string>())
+        {
+            if (byNode.TryGetValue(nodeId, out var output))
+            {
+                byAlias[alias] = output;
+            }
+        }
+
+        var timings = new JobTimings(submittedAt, startedAt, completedAt, nodeTimings ?? new Dictionary<string, TimeSpan>(StringComparer.Ordinal));
+        return new(promptId, byNode, byAlias, new Dictionary<string, NodeValidationError>(StringComparer.Ordinal), timings) { Pool = pool };
+    }
+
     /// <summary>The same result with the pool's timings.</summary>
     internal JobResult WithPool(PoolTimings pool) => new(PromptId, Outputs, Aliases, NodeErrors, Timings) { Pool = pool };
 

@@ -124,6 +124,12 @@ internal sealed partial class TrackedJob : IDisposable
         try
         {
             var request = await _tracker.PrepareAsync(this, _context.Workflow, Options, cancellationToken).ConfigureAwait(false);
+            if (Options.BeforeSubmit is { } beforeSubmit)
+            {
+                // The caller records the id before anything can reach the server (nothing is sent if this throws).
+                await beforeSubmit(PromptId, cancellationToken).ConfigureAwait(false);
+            }
+
             lock (_gate)
             {
                 if (_terminated)

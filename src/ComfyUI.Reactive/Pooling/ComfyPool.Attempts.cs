@@ -12,7 +12,7 @@ public sealed partial class ComfyPool
 {
     /// <summary>The scheduler's attempt seam: runs one attempt of a job on one server as a job of that server's client.</summary>
     private IObservable<AttemptOutcome> StartAttempt(PoolWorkItem item, ServerId serverId) =>
-        Observable.Create<AttemptOutcome>(observer =>
+        Volatile.Read(ref _submitting) == 0 ? Observable.Never<AttemptOutcome>() : Observable.Create<AttemptOutcome>(observer =>
         {
             var server = Find(serverId);
             if (!_runs.TryGetValue(item.Id, out var run) || server is null)
@@ -34,7 +34,10 @@ public sealed partial class ComfyPool
             IDisposable subscription;
             try
             {
-                var job = server.Run(run.Workflow, run.Options.Job);
+                var options = run.Options.BeforeSubmit is { } before
+                    ? run.Options.Job.WithBeforeSubmit((promptId, ct) => before(serverId, promptId, ct))
+                    : run.Options.Job;
+                var job = server.Run(run.Workflow, options);
                 subscription = job.Subscribe(
                     update =>
                     {

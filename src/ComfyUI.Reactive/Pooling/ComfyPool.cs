@@ -48,6 +48,7 @@ public sealed partial class ComfyPool : IAsyncDisposable, IDisposable
     private readonly IDisposable _attemptFailures;
     private bool _eventsCompleted;
     private int _disposed;
+    private int _submitting = 1;
 
     /// <summary>Creates an empty pool.</summary>
     /// <param name="options">Scheduling, health and retry settings; null for the defaults.</param>
@@ -230,6 +231,15 @@ public sealed partial class ComfyPool : IAsyncDisposable, IDisposable
         await WithinAsync(Task.WhenAll(cancellations), CleanupBound).ConfigureAwait(false);
         _events.Dispose();
     }
+
+    /// <summary>
+    /// Stops the pool from sending anything more to its servers, without cancelling what they run: from now on no attempt
+    /// starts (a job that would start one waits until the pool is disposed). For a process that hands its jobs over to
+    /// another one, which re-attaches to the prompts by id (<c>ComfyUI.Reactive.Redis</c>): it calls this, then disposes
+    /// its clients (their jobs end without being cancelled on the servers) and then the pool, so closing one client can
+    /// never move its jobs onto another server. Irreversible; idempotent.
+    /// </summary>
+    public void StopSubmitting() => Volatile.Write(ref _submitting, 0);
 
     /// <summary>
     /// Disposes the pool synchronously, for containers and <c>using</c> blocks that cannot await: the same as

@@ -2,8 +2,8 @@ namespace ComfyUI.Reactive.Pooling;
 
 /// <summary>
 /// The pool's queue of jobs waiting for a server, separate from the scheduler that decides when to ask it for work, so
-/// that a distributed queue (Redis Streams with consumer groups, DESIGN.md §5) can replace the in-memory one without
-/// touching the scheduler. Items are plain data (<see cref="PoolWorkItem"/>).
+/// that another queue can replace the in-memory one without touching the scheduler. Items are plain data
+/// (<see cref="PoolWorkItem"/>).
 /// </summary>
 /// <remarks>
 /// <para><b>Order of <see cref="Reserve"/></b>, among the pending items the server may take (the filter's
@@ -13,8 +13,9 @@ namespace ComfyUI.Reactive.Pooling;
 /// (<see cref="IReservationFilter.CapableServerCount"/>, counted over every server whatever its health or load, so it does
 /// not flap with load); (3) among equals, the earliest enqueued. A requeued item keeps its original place.</para>
 /// <para><b>Synchronous</b> by design: the scheduler reserves inside its short decision step, which keeps "one item, one
-/// attempt at a time" a local invariant. A distributed implementation keeps that contract with blocking calls to its
-/// store (sub-millisecond on a LAN) or by reserving from a local mirror of its streams.</para>
+/// attempt at a time" a local invariant. That is why <c>ComfyUI.Reactive.Redis</c> puts its shared queue in front of this
+/// seam instead of behind it: each process admits into its local queue only what its leased servers can start
+/// (<c>docs/distributed.md</c>).</para>
 /// <para>Implementations are thread-safe.</para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is the pool's queue of waiting jobs, in the domain's own word.")]

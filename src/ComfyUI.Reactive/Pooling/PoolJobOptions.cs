@@ -29,6 +29,11 @@ public sealed class PoolJobOptions
     /// matching. Default: none.</summary>
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
+    /// <summary>Awaited for each attempt with its server and prompt id just before the prompt is posted there (see
+    /// <see cref="JobOptions.BeforeSubmit"/>): what a distributed queue records so that a process that dies mid-attempt
+    /// can be re-attached to its prompt. Default: none.</summary>
+    public Func<ServerId, string, CancellationToken, Task>? BeforeSubmit { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {

@@ -34,6 +34,10 @@ internal sealed class PoolThroughput
 
     private int? Capacity { get; init; }
 
+    /// <summary>Through Redis (<c>--redis 1</c>): a <c>RedisComfyPool</c> over a real redis-server, jobs enqueued and
+    /// observed by id; what the distributed queue adds per job shows as idle gaps on the servers.</summary>
+    private bool Redis { get; init; }
+
     public static async Task<int> RunAsync(string[] args)
     {
         PoolThroughput bench;
@@ -44,7 +48,7 @@ internal sealed class PoolThroughput
         catch (Exception ex) when (ex is FormatException or ArgumentException)
         {
             Console.Error.WriteLine(ex.Message);
-            Console.Error.WriteLine("pool [--servers 4] [--jobs 800] [--job-ms 100] [--warmup 8] [--capacity <pool default>]");
+            Console.Error.WriteLine("pool [--servers 4] [--jobs 800] [--job-ms 100] [--warmup 8] [--capacity <pool default>] [--redis 0|1]");
             return 2;
         }
 
@@ -55,6 +59,7 @@ internal sealed class PoolThroughput
     {
         int servers = 4, jobs = 800, jobMs = 100, warmup = 8;
         int? capacity = null;
+        var redis = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -66,11 +71,12 @@ internal sealed class PoolThroughput
                 case "--job-ms": jobMs = n; break;
                 case "--warmup": warmup = n; break;
                 case "--capacity": capacity = n; break;
+                case "--redis": redis = n != 0; break;
                 default: throw new ArgumentException($"unknown argument {args[i - 1]}");
             }
         }
 
-        return new PoolThroughput { Servers = servers, Jobs = jobs, JobTime = TimeSpan.FromMilliseconds(jobMs), Warmup = warmup, Capacity = capacity };
+        return new PoolThroughput { Servers = servers, Jobs = jobs, JobTime = TimeSpan.FromMilliseconds(jobMs), Warmup = warmup, Capacity = capacity, Redis = redis };
     }
 
     private async Task<int> RunAsync()
@@ -89,16 +95,34 @@ internal sealed class PoolThroughput
             }
 
             var options = Capacity is { } c ? new ComfyPoolOptions { ServerCapacity = c } : new ComfyPoolOptions();
-            await using var pool = new ComfyPool(options);
+            await using var redisServer = Redis ? await ComfyUI.Reactive.Redis.Tests.Infrastructure.RedisServer.StartAsync().ConfigureAwait(false) : null;
+            await using var distributed = redisServer is null ? null : await ComfyUI.Reactive.Redis.RedisComfyPool.ConnectAsync(
+                new ComfyUI.Reactive.Redis.RedisPoolOptions { Redis = redisServer.Options(), Pool = options }).ConfigureAwait(false);
+            await using var local = distributed is null ? new ComfyPool(options) : null;
+            var pool = distributed?.Pool ?? local!;
             for (var i = 0; i < Servers; i++)
             {
+                if (distributed is not null)
+                {
+                    distributed.AddServer($"emulator-{i + 1}", new ComfyClientOptions { BaseAddress = emulators[i].BaseAddress });
+                    continue;
+                }
+
                 var client = new ComfyClient(new ComfyClientOptions { BaseAddress = emulators[i].BaseAddress });
                 clients.Add(client);
                 pool.AddServer(client, $"emulator-{i + 1}");
             }
 
+            Func<Workflow, Task<JobResult>> run = distributed is null
+                ? w => pool.RunAsync(w)
+                : async w =>
+                {
+                    var id = await distributed.EnqueueAsync(w).ConfigureAwait(false);
+                    return ((JobCompleted)await distributed.Observe(id).LastAsync().ToTask().ConfigureAwait(false)).Result;
+                };
+
             Console.WriteLine($"{Servers} emulators, every job {JobTime.TotalMilliseconds:F0} ms of execution (NodeDelays StringConcatenate), " +
-                $"{Jobs} jobs after {Warmup} warm-up, pool capacity {options.ServerCapacity} per server");
+                $"{Jobs} jobs after {Warmup} warm-up, pool capacity {options.ServerCapacity} per server{(Redis ? ", through Redis (RedisComfyPool)" : string.Empty)}");
 
             // Every server in rotation before the clock starts: joining (socket + capabilities) is not scheduling.
             await pool.Servers
@@ -112,7 +136,7 @@ internal sealed class PoolThroughput
             var counter = 0;
             Workflow Next() => template.Set("1.inputs.string_a", $"job {Interlocked.Increment(ref counter)}");
 
-            await Task.WhenAll(Enumerable.Range(0, Warmup).Select(_ => pool.RunAsync(Next()))).ConfigureAwait(false);
+            await Task.WhenAll(Enumerable.Range(0, Warmup).Select(_ => run(Next()))).ConfigureAwait(false);
 
             // What the process burns with nothing to do (sockets, health probes, timers), to read the per-job CPU against.
             var idleCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -123,7 +147,7 @@ internal sealed class PoolThroughput
             var workflows = Enumerable.Range(0, Jobs).Select(_ => Next()).ToList();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
-            var results = await Task.WhenAll(workflows.Select(w => pool.RunAsync(w))).ConfigureAwait(false);
+            var results = await Task.WhenAll(workflows.Select(run)).ConfigureAwait(false);
             clock.Stop();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
 

@@ -19,6 +19,7 @@ public sealed class PackagingTests
     [InlineData("ComfyUI.Reactive", "Dependency")]
     [InlineData("ComfyUI.Reactive.Emulator", "Dependency")]
     [InlineData("ComfyUI.Reactive.Emulator.Tool", "DotnetTool")]
+    [InlineData("ComfyUI.Reactive.Redis", "Dependency")]
     public async Task Pack_EachPackage_HasIconUrlsTagsAndReadme(string project, string packageType)
     {
         var output = Directory.CreateTempSubdirectory("comfyui-pack-").FullName;
