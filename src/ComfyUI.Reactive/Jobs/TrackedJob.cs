@@ -130,6 +130,8 @@ internal sealed partial class TrackedJob : IDisposable
                 await beforeSubmit(PromptId, cancellationToken).ConfigureAwait(false);
             }
 
+            // Outside the job's lock: the progress history may be the user's own store.
+            var plan = ProgressPlan.For(_context.Workflow, request.ExpectedNodes, _tracker.FindNodeCosts(_context.Workflow));
             lock (_gate)
             {
                 if (_terminated)
@@ -138,7 +140,7 @@ internal sealed partial class TrackedJob : IDisposable
                 }
 
                 _context.Expected = request.ExpectedNodes;
-                _context.Plan = ProgressPlan.For(_context.Workflow, request.ExpectedNodes, _tracker.FindNodeCosts(_context.Workflow));
+                _context.Plan = plan;
                 Apply(new JobInput.Posting(request.ExpectedNodes.Count));
             }
 

@@ -8,7 +8,9 @@ public readonly record struct NodeCost(TimeSpan Duration, double Steps);
 
 /// <summary>
 /// Learnt per-node costs of earlier runs, keyed by <see cref="Workflows.Workflow.Hash"/>: the estimator weights nodes
-/// by them and derives its remaining time from them. Implementations must be thread-safe (jobs finish concurrently).
+/// by them and derives its remaining time from them. Implementations must be thread-safe (jobs finish concurrently)
+/// and fast: <see cref="Record"/> runs on the job's completion path, so a slow store should queue its writes. Exceptions
+/// are logged and cost only the weighting, never the job.
 /// </summary>
 public interface IProgressHistory
 {
