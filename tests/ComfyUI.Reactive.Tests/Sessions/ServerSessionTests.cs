@@ -22,7 +22,11 @@ public sealed class ServerSessionTests : IAsyncDisposable
     {
         var client = _server.Client();
         await using var pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _server.Scheduler, CapabilityRefreshInterval = null });
+        var ready = pool.Servers.FirstAsync(s => s.State == ServerState.Ready).ToTask();
         var id = pool.AddServer(client);
+
+        // The capability read (object_info, model lists) is done before the kill, so every request after it is a poll.
+        await ready.WaitAsync(JobTestServer.Wait);
         var health = new List<(DateTimeOffset At, ServerState State)>();
         using var statuses = pool.Servers.Where(s => s.Server == id).Subscribe(s => health.Add((_server.Scheduler.Now, s.State)));
         var rec = Recorder.Start(client.Run(JobTestServer.Basic, JobTestServer.NoValidation()), () => _server.Scheduler.Now);
