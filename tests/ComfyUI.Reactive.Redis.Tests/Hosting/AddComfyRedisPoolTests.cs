@@ -193,6 +193,27 @@ public sealed class AddComfyRedisPoolTests(RedisFixture redis) : IClassFixture<R
         await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.EnqueueAsync(DistributedHarness.Workflow(12)));
     }
 
+    [Fact]
+    public async Task StopAsync_HandOver_ReturnsWithoutWaitingAndLeavesTheJobRunningForAnotherProcess()
+    {
+        await using var emulator = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(200), SamplerPreviews = false });
+        var prefix = RedisFixture.NewPrefix();
+        var settings = Settings(redis.Server, prefix, emulator);
+        settings["ComfyRedisPool:OnStop"] = "HandOver";
+        using var host = BuildHost(settings, new LogSink());
+        await host.StartAsync().WaitAsync(Bound);
+        var pool = host.Services.GetRequiredService<RedisComfyPool>();
+        await DistributedHarness.WhenReadyAsync(pool, 1);
+        var id = await pool.EnqueueAsync(DistributedHarness.Workflow(13));
+        Assert.True(await Eventually.TrueAsync(async () => await pool.GetStatusAsync(id) == JobStatus.Running, Bound));
+
+        await host.StopAsync().WaitAsync(Bound);
+
+        // Handed over, not cancelled and not finished here (the prompt takes 20 steps of 200 ms).
+        Assert.Equal("running", (string?)await redis.Database.HashGetAsync($"{prefix}:job:{id.Value}", "status"));
+        Assert.False(await redis.Database.KeyExistsAsync($"{prefix}:lease:gpu-0"));
+    }
+
     private static Dictionary<string, string?> Settings(RedisServer server, string prefix, ComfyEmulator? emulator)
     {
         var settings = new Dictionary<string, string?>
