@@ -24,7 +24,9 @@ public sealed class RedisConnectionOptions
     /// <summary>Whether to use TLS; null: the string's.</summary>
     public bool? Ssl { get; set; }
 
-    /// <summary>Sets what configuration cannot (certificate callbacks, a reconnect policy); runs last. Code only.</summary>
+    /// <summary>Sets what configuration cannot (certificate callbacks, a reconnect policy); runs last, on a fresh
+    /// <see cref="ConfigurationOptions"/> each time the options are built (validation, connecting), so it may run more
+    /// than once. Code only.</summary>
     public Action<ConfigurationOptions>? Configure { get; set; }
 
     /// <summary>Names the endpoints and the user, never the password.</summary>
