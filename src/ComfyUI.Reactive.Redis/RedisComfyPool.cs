@@ -185,6 +185,12 @@ public sealed partial class RedisComfyPool : IAsyncDisposable
             _ => null,
         };
 
+    /// <summary>How long a round trip to Redis takes now (the health check); throws when Redis is unreachable.</summary>
+    internal Task<TimeSpan> PingAsync() => _redis.GetDatabase().PingAsync();
+
+    /// <summary>How many servers were added (<see cref="AddServer"/>), leased or not.</summary>
+    internal int ServerCount => _servers.Count;
+
     /// <summary>Redis faults as the SDK's own exception: StackExchange.Redis types stay out of the public API.</summary>
     private static async Task<T> Unavailable<T>(Task<T> call, string operation)
     {
