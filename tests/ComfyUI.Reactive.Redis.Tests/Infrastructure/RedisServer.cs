@@ -130,7 +130,18 @@ public sealed class RedisServer : IAsyncDisposable
             }
         };
         process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("redis-server exited: " + output));
-        if (!process.Start())
+        bool started;
+        try
+        {
+            started = process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException(
+                "redis-server is not on PATH: install Debian's redis-server package (apt-get install redis-server; .ci/run does it when missing).", e);
+        }
+
+        if (!started)
         {
             throw new InvalidOperationException("redis-server did not start (is the redis-server package installed?)");
         }
