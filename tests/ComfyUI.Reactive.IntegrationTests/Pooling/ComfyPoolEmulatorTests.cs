@@ -14,13 +14,16 @@ using Xunit.Abstractions;
 namespace ComfyUI.Reactive.IntegrationTests.Pooling;
 
 /// <summary>A <see cref="ComfyPool"/> over real emulators: failover on kills, start timeouts, affinity, cancellation.</summary>
-public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private readonly PoolHarness _h = new();
 
-    public ValueTask DisposeAsync() => _h.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _h.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Run_SixtyJobsOneOfThreeServersKilledAndRestarted_EveryJobCompletesExactlyOnce()

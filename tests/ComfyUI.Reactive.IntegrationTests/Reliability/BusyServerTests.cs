@@ -11,13 +11,16 @@ namespace ComfyUI.Reactive.IntegrationTests.Reliability;
 /// gives up while the servers are merely busy, and runs exactly once when one frees up.
 /// </summary>
 [Collection(nameof(ReliabilityTests))] // timing-sensitive: not alongside the fault soak
-public sealed class BusyServerTests : IAsyncDisposable
+public sealed class BusyServerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private readonly PoolHarness _h = new();
 
-    public ValueTask DisposeAsync() => _h.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _h.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Pool_OnlyServerBusyWithAnotherClientsLongJob_WaitsWithoutUsingAttemptsAndRunsOnceAfterIt()

@@ -20,13 +20,16 @@ namespace ComfyUI.Reactive.IntegrationTests.Reliability;
 /// timeout behind another client's job, and one result although the abandoned attempt's server finishes the prompt.
 /// </summary>
 [Collection(nameof(ReliabilityTests))] // timing-sensitive: not alongside the fault soak
-public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncDisposable
+public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private readonly PoolHarness _h = new();
 
-    public ValueTask DisposeAsync() => _h.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _h.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Pool_ServerRestartedFourTimes_DownWhileDownAndBackInRotationAfterEveryRestart()

@@ -10,11 +10,14 @@ using Xunit.Abstractions;
 namespace ComfyUI.Reactive.Redis.Tests.Distributed;
 
 /// <summary>Distributed pools ("processes" in one test process) over emulators and one real Redis.</summary>
-public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>, IAsyncDisposable
+public sealed class DistributedPoolTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     private readonly DistributedHarness _h = new(redis.Server);
 
-    public ValueTask DisposeAsync() => _h.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _h.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Observe_JobEnqueuedByAProcessWithoutServers_RunByTheHolderAndSeenWithItsResult()

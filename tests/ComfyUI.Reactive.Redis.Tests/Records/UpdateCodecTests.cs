@@ -6,11 +6,14 @@ using ComfyUI.Reactive.Redis.Records;
 namespace ComfyUI.Reactive.Redis.Tests.Records;
 
 /// <summary>The stored form of job updates: what goes in comes back out (previews excepted).</summary>
-public sealed class UpdateCodecTests : IAsyncDisposable
+public sealed class UpdateCodecTests : IAsyncLifetime
 {
     private readonly ComfyClient _client = new(new Uri("http://127.0.0.1:1"));
 
-    public ValueTask DisposeAsync() => _client.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _client.DisposeAsync().AsTask();
 
     private JobUpdate RoundTrip(JobUpdate update)
     {

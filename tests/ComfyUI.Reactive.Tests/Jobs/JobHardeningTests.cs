@@ -8,13 +8,16 @@ using ComfyUI.Reactive.Workflows;
 namespace ComfyUI.Reactive.Tests.Jobs;
 
 /// <summary>Start timeouts that ask the server first, id-less frames after reconnects, secrets, attachments, disposal.</summary>
-public sealed class JobHardeningTests : IAsyncDisposable
+public sealed class JobHardeningTests : IAsyncLifetime
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     private static JobOptions WithStartTimeout() => JobTestServer.NoValidation(new JobOptions { StartTimeout = Limit });
 

@@ -6,11 +6,14 @@ namespace ComfyUI.Reactive.Tests.Jobs;
 /// Cancelling a running job interrupts it by prompt id, which ComfyUI honours only since 0.3.56: an older server would
 /// stop whatever runs, so there the prompt is left to finish rather than risk somebody else's.
 /// </summary>
-public sealed class JobInterruptTests : IAsyncDisposable
+public sealed class JobInterruptTests : IAsyncLifetime
 {
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     [Theory]
     [InlineData("0.3.56", true)]

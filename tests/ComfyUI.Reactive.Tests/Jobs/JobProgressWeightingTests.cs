@@ -11,7 +11,7 @@ namespace ComfyUI.Reactive.Tests.Jobs;
 /// costs learnt from the client's progress history on a workflow's next run, and an estimated remaining time — in the
 /// pure machine and through a client over the fake server, in virtual time.
 /// </summary>
-public sealed class JobProgressWeightingTests : IAsyncDisposable
+public sealed class JobProgressWeightingTests : IAsyncLifetime
 {
     private const string Id = "p-1";
 
@@ -25,7 +25,10 @@ public sealed class JobProgressWeightingTests : IAsyncDisposable
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     [Fact]
     public void Machine_StepsInput_TheSamplerCoversItsStepsShareOfTheBar()

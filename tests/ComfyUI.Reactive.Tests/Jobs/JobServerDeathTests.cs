@@ -8,11 +8,14 @@ namespace ComfyUI.Reactive.Tests.Jobs;
 /// A dead server (socket closed and HTTP refused) fails its jobs at once; a slow, overloaded or merely disconnected one
 /// keeps them. Virtual time: the outage poll runs on the tracker's one-second tick.
 /// </summary>
-public sealed class JobServerDeathTests : IAsyncDisposable
+public sealed class JobServerDeathTests : IAsyncLifetime
 {
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Outage_SocketClosedAndHttpRefused_FailsQueuedAndRunningJobsWithinTwoSeconds()

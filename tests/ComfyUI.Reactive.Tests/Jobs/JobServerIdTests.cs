@@ -6,11 +6,14 @@ namespace ComfyUI.Reactive.Tests.Jobs;
 /// Servers older than 2025-07-14 ignore the client-chosen prompt id and answer the POST with their own: the job follows
 /// the server's id, and events that arrived under it before the answer are replayed, not lost.
 /// </summary>
-public sealed class JobServerIdTests : IAsyncDisposable
+public sealed class JobServerIdTests : IAsyncLifetime
 {
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Submit_ServerAnswersWithItsOwnId_EveryUpdateCarriesItAndTheJobCompletes()

@@ -10,11 +10,14 @@ namespace ComfyUI.Reactive.Tests.Jobs;
 /// <summary>
 /// Whole-job timelines in virtual time, as recorded notifications: what the subscriber sees, and at which virtual tick.
 /// </summary>
-public sealed class JobTimelineTests : IAsyncDisposable
+public sealed class JobTimelineTests : IAsyncLifetime
 {
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     private static long Ms(double ms) => TimeSpan.FromMilliseconds(ms).Ticks;
 

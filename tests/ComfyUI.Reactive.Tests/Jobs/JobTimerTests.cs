@@ -6,14 +6,17 @@ namespace ComfyUI.Reactive.Tests.Jobs;
 /// The start and inactivity timers exist before the update that starts them is delivered, so a test that moves the
 /// virtual clock from inside that update's callback still sees them fire at the right virtual time.
 /// </summary>
-public sealed class JobTimerTests : IAsyncDisposable
+public sealed class JobTimerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan InCallback = TimeSpan.FromSeconds(10);
 
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     [Fact]
     public async Task StartTimeout_ClockAdvancedInsideTheJobQueuedCallback_FiresAtAcceptancePlusTheLimit()

@@ -5,11 +5,14 @@ using ComfyUI.Reactive.Models;
 namespace ComfyUI.Reactive.Tests.Jobs;
 
 /// <summary>The job state machine and dispatcher against a fake socket and HTTP API, timers in virtual time.</summary>
-public sealed class JobTrackerTests : IAsyncDisposable
+public sealed class JobTrackerTests : IAsyncLifetime
 {
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Run_InvalidArguments_ThrowEagerlyBeforeSubscribe()

@@ -12,7 +12,7 @@ namespace ComfyUI.Reactive.Tests.Pooling;
 /// <see cref="ComfyPool"/> in virtual time over fake servers whose jobs the test drives by hand: forwarding, the single
 /// terminal notification under races, retries, cancellation.
 /// </summary>
-public sealed class ComfyPoolTests : IAsyncDisposable
+public sealed class ComfyPoolTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
     private static readonly Workflow Wf = Workflow.Parse("""{"1":{"class_type":"SaveImage","inputs":{}}}""");
@@ -26,7 +26,10 @@ public sealed class ComfyPoolTests : IAsyncDisposable
         _pool = new ComfyPool(new ComfyPoolOptions { Scheduler = _clock, CapabilityRefreshInterval = null });
     }
 
-    public ValueTask DisposeAsync() => _pool.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _pool.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Run_AttemptSucceeds_UpdatesTaggedWithServerAndResultCarriesPoolTimings()

@@ -5,7 +5,7 @@ using ComfyUI.Reactive.Registry;
 namespace ComfyUI.Reactive.Tests.Registry;
 
 /// <summary><see cref="ComfyPool.Jobs"/>: every job's lifecycle with its id, progress sampled on the pool's clock.</summary>
-public sealed class PoolJobStreamTests : IAsyncDisposable
+public sealed class PoolJobStreamTests : IAsyncLifetime
 {
     private static readonly TimeSpan Sample = TimeSpan.FromMilliseconds(250);
     private readonly RegistryHarness _h = new(new JobRegistryOptions { SampleInterval = Sample });
@@ -30,7 +30,10 @@ public sealed class PoolJobStreamTests : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _h.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _h.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Jobs_AJobThatFailsOverAndCompletes_EveryStepWithItsIdAndServer()

@@ -7,11 +7,14 @@ using ComfyUI.Reactive.Registry;
 namespace ComfyUI.Reactive.Tests.Registry;
 
 /// <summary>Jobs by id on a <see cref="ComfyPool"/>: late observers, cancellation, status, retention in virtual time.</summary>
-public sealed class PoolRegistryTests : IAsyncDisposable
+public sealed class PoolRegistryTests : IAsyncLifetime
 {
     private readonly RegistryHarness _h = new(new JobRegistryOptions { RetainFor = TimeSpan.FromMinutes(5), MaxRetained = 2 });
 
-    public ValueTask DisposeAsync() => _h.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _h.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Observe_LateSubscriber_GetsLatestStateThenLiveUpdatesThenTheEnd()

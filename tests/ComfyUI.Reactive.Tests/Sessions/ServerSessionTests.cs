@@ -11,11 +11,14 @@ namespace ComfyUI.Reactive.Tests.Sessions;
 /// One session per server, shared by the client's jobs and a pool: one poller during an outage, one verdict that both
 /// act on, one <c>/object_info</c> fetch.
 /// </summary>
-public sealed class ServerSessionTests : IAsyncDisposable
+public sealed class ServerSessionTests : IAsyncLifetime
 {
     private readonly JobTestServer _server = new();
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 never calls a test class's DisposeAsync (emulators and pools leaked).
+    public Task DisposeAsync() => _server.DisposeAsync().AsTask();
 
     [Fact]
     public async Task PooledClientWithAJobInFlight_ServerKilled_OnePollPerBeatAndJobAndPoolGetTheSameVerdictTogether()
