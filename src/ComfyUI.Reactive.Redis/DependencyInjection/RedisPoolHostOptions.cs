@@ -115,37 +115,9 @@ public sealed class RedisPoolHostOptions
             }
         }
 
-        if (Servers.Count == 0)
+        foreach (var problem in ComfyServerOptions.Problems(Servers))
         {
-            yield return "Servers: at least one server is needed";
-        }
-
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < Servers.Count; i++)
-        {
-            var server = Servers[i];
-            var where = $"Servers:{i}";
-            if (server.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            {
-                yield return $"{where}:Url must be an absolute http:// or https:// address";
-            }
-            else
-            {
-                if (!string.IsNullOrEmpty(url.UserInfo) || !string.IsNullOrEmpty(url.Query))
-                {
-                    yield return $"{where}:Url must not carry credentials (user info or a query); use {where}:Credentials";
-                }
-
-                if (!names.Add(ServerName(server)))
-                {
-                    yield return $"{where}:Name '{ServerName(server)}' is used by another server";
-                }
-            }
-
-            foreach (var problem in CredentialProblems(server.Credentials))
-            {
-                yield return $"{where}:Credentials: {problem}";
-            }
+            yield return problem;
         }
 
         if (DrainTimeout < TimeSpan.Zero)
@@ -175,35 +147,6 @@ public sealed class RedisPoolHostOptions
     /// <summary>A server's name: its <see cref="ComfyServerOptions.Name"/>, or its <c>host:port</c>.</summary>
     internal static string ServerName(ComfyServerOptions server) =>
         string.IsNullOrEmpty(server.Name) ? server.Url!.GetComponents(UriComponents.HostAndPort, UriFormat.UriEscaped) : server.Name;
-
-    /// <summary>The credentials to give a server's client (the same groups as <c>AddComfyPool</c>'s).</summary>
-    internal static IEnumerable<ComfyCredentials> ToCredentials(ComfyCredentialOptions? credentials)
-    {
-        if (credentials is null)
-        {
-            yield break;
-        }
-
-        if (!string.IsNullOrEmpty(credentials.BearerToken))
-        {
-            yield return ComfyCredentials.Bearer(credentials.BearerToken);
-        }
-
-        if (!string.IsNullOrEmpty(credentials.UserName) && !string.IsNullOrEmpty(credentials.Password))
-        {
-            yield return ComfyCredentials.Basic(credentials.UserName, credentials.Password);
-        }
-
-        if (!string.IsNullOrEmpty(credentials.HeaderName) && !string.IsNullOrEmpty(credentials.HeaderValue))
-        {
-            yield return ComfyCredentials.Header(credentials.HeaderName, credentials.HeaderValue);
-        }
-
-        if (!string.IsNullOrEmpty(credentials.QueryParameter) && !string.IsNullOrEmpty(credentials.QueryToken))
-        {
-            yield return ComfyCredentials.QueryToken(credentials.QueryParameter, credentials.QueryToken);
-        }
-    }
 
     /// <summary>The distributed pool's options: these settings over the defaults, with the container's logging and
     /// meters.</summary>
@@ -242,34 +185,5 @@ public sealed class RedisPoolHostOptions
                 MeterFactory = meters,
             },
         };
-    }
-
-    /// <summary>Halves of a credential pair missing (the checks of <c>AddComfyPool</c>), naming settings only.</summary>
-    private static IEnumerable<string> CredentialProblems(ComfyCredentialOptions? credentials)
-    {
-        if (credentials is null)
-        {
-            yield break;
-        }
-
-        if (string.IsNullOrEmpty(credentials.UserName) != string.IsNullOrEmpty(credentials.Password))
-        {
-            yield return "UserName and Password go together";
-        }
-
-        if (string.IsNullOrEmpty(credentials.HeaderName) != string.IsNullOrEmpty(credentials.HeaderValue))
-        {
-            yield return "HeaderName and HeaderValue go together";
-        }
-
-        if (string.IsNullOrEmpty(credentials.QueryParameter) != string.IsNullOrEmpty(credentials.QueryToken))
-        {
-            yield return "QueryParameter and QueryToken go together";
-        }
-
-        if (credentials.UserName?.Contains(':', StringComparison.Ordinal) == true)
-        {
-            yield return "UserName must not contain a colon";
-        }
     }
 }

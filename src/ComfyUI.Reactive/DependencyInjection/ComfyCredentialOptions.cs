@@ -57,8 +57,10 @@ public sealed class ComfyCredentialOptions
         return kinds.Count == 0 ? "Credentials(none)" : $"Credentials({string.Join(", ", kinds)})";
     }
 
-    /// <summary>The problems of this configuration (halves of a pair missing), naming settings, never values.</summary>
-    internal IEnumerable<string> Problems()
+    /// <summary>The problems of this configuration (halves of a pair missing, a colon in a user name), naming settings,
+    /// never values: what <c>AddComfyPool</c> (and <c>AddComfyRedisPool</c>) reject at start-up.</summary>
+    /// <returns>One line per problem; none when the configuration is usable.</returns>
+    public IEnumerable<string> Problems()
     {
         if (string.IsNullOrEmpty(UserName) != string.IsNullOrEmpty(Password))
         {
@@ -81,8 +83,10 @@ public sealed class ComfyCredentialOptions
         }
     }
 
-    /// <summary>The credentials to give the client.</summary>
-    internal IEnumerable<ComfyCredentials> ToCredentials()
+    /// <summary>The credentials to give a server's client (<see cref="ComfyClientOptions.Credentials"/>): each complete
+    /// group of settings, in the order bearer, basic, header, query.</summary>
+    /// <returns>The credentials; none when nothing is set.</returns>
+    public IEnumerable<ComfyCredentials> ToCredentials()
     {
         if (!string.IsNullOrEmpty(BearerToken))
         {

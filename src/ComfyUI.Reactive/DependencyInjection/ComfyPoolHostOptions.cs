@@ -62,38 +62,9 @@ public sealed class ComfyPoolHostOptions
     /// <summary>The problems of this configuration, naming settings, never values.</summary>
     internal IEnumerable<string> Problems()
     {
-        if (Servers.Count == 0)
+        foreach (var problem in ComfyServerOptions.Problems(Servers))
         {
-            yield return "Servers: at least one server is needed";
-        }
-
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < Servers.Count; i++)
-        {
-            var server = Servers[i];
-            var where = $"Servers:{i}";
-            if (server.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            {
-                yield return $"{where}:Url must be an absolute http:// or https:// address";
-            }
-            else
-            {
-                if (!string.IsNullOrEmpty(url.UserInfo) || !string.IsNullOrEmpty(url.Query))
-                {
-                    yield return $"{where}:Url must not carry credentials (user info or a query); use {where}:Credentials";
-                }
-
-                var name = string.IsNullOrEmpty(server.Name) ? url.GetComponents(UriComponents.HostAndPort, UriFormat.UriEscaped) : server.Name;
-                if (!names.Add(name))
-                {
-                    yield return $"{where}:Name '{name}' is used by another server";
-                }
-            }
-
-            foreach (var problem in server.Credentials?.Problems() ?? [])
-            {
-                yield return $"{where}:Credentials: {problem}";
-            }
+            yield return problem;
         }
 
         if (DrainTimeout < TimeSpan.Zero)
