@@ -48,7 +48,7 @@ internal sealed class RedisComfyPoolHost(IOptions<RedisPoolHostOptions> options,
                     MeterFactory = meters,
                     ProgressHistory = progressHistory,
                 };
-                foreach (var credential in RedisPoolHostOptions.ToCredentials(server.Credentials))
+                foreach (var credential in server.Credentials?.ToCredentials() ?? [])
                 {
                     client.Credentials.Add(credential);
                 }
@@ -74,5 +74,19 @@ internal sealed class RedisComfyPoolHost(IOptions<RedisPoolHostOptions> options,
         }
     }
 
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <summary>For containers disposed synchronously: as the core's pools do, the asynchronous dispose runs on the thread
+    /// pool (no synchronization context can deadlock it) and is waited for at most 5 seconds; it never throws, and what
+    /// is left finishes in the background (held jobs are handed over, never cancelled).</summary>
+    public void Dispose()
+    {
+        try
+        {
+            Task.Run(async () => await DisposeAsync().ConfigureAwait(false)).Wait(TimeSpan.FromSeconds(5));
+        }
+#pragma warning disable CA1031 // Dispose must not throw; the pool logs its own failures.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
 }
