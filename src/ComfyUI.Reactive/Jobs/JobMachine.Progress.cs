@@ -17,7 +17,7 @@ internal static partial class JobMachine
             }
 
             // Without progress_state (older servers) a node counts as done once the next one starts.
-            S = S with { NodeTimes = S.NodeTimes.SetItem(previous, now - S.CurrentNodeStartedAt), CurrentNode = null };
+            S = S with { NodeTimes = S.NodeTimes.SetItem(previous, new NodeTime(now - S.CurrentNodeStartedAt)), CurrentNode = null };
             MarkDone(previous);
         }
 

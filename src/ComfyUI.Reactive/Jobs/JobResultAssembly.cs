@@ -53,11 +53,22 @@ internal static class JobResultAssembly
         }
 
         var timings = new JobTimings(
-            new DateTimeOffset(state.SubmittedAt, TimeSpan.Zero), state.StartedAt is { } started ? new DateTimeOffset(started, TimeSpan.Zero) : null, now, state.NodeTimes);
+            new DateTimeOffset(state.SubmittedAt, TimeSpan.Zero), state.StartedAt is { } started ? new DateTimeOffset(started, TimeSpan.Zero) : null, now, Durations(state));
         return new JobResult(state.PromptId, outputs, aliases, state.NodeErrors, timings);
 
         IReadOnlyList<JobImage>? Images(string node) =>
             websocketImages is not null && websocketImages.TryGetValue(node, out var list) ? list : null;
+    }
+
+    private static Dictionary<string, TimeSpan> Durations(JobState state)
+    {
+        var durations = new Dictionary<string, TimeSpan>(state.NodeTimes.Count, StringComparer.Ordinal);
+        foreach (var (node, time) in state.NodeTimes)
+        {
+            durations[node] = time.Duration;
+        }
+
+        return durations;
     }
 
     /// <summary>The exception a history entry that did not succeed stands for.</summary>

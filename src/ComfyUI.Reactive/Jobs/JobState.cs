@@ -89,7 +89,8 @@ internal readonly record struct JobState
     /// <summary>The UI outputs seen per node (null: a cached node whose UI is only in the history).</summary>
     public ImmutableDictionary<string, NodeOutput?> Outputs { get; init; } = ImmutableDictionary<string, NodeOutput?>.Empty;
 
-    public ImmutableDictionary<string, TimeSpan> NodeTimes { get; init; } = ImmutableDictionary<string, TimeSpan>.Empty;
+    /// <summary>How long each node ran, by the executing frames that began and ended it.</summary>
+    public ImmutableDictionary<string, NodeTime> NodeTimes { get; init; } = ImmutableDictionary<string, NodeTime>.Empty;
 
     /// <summary>The nodes expected to run or come from the cache (0 until posted: every node of the graph counts).</summary>
     public int ExpectedCount { get; init; }
@@ -99,3 +100,9 @@ internal readonly record struct JobState
     /// <summary>A cached node reached in the run sent <c>output: null</c>: its UI is only in the history.</summary>
     public bool HasOutputOnlyInHistory => Outputs.Values.Any(static o => o is null);
 }
+
+/// <summary>How long one node ran.</summary>
+/// <remarks>A class wrapping the <see cref="TimeSpan"/>: as a struct value the job state's dictionary would need its own
+/// compiled copy of <see cref="ImmutableDictionary{TKey, TValue}"/> (see <see cref="Progress.NodeProgress"/>).</remarks>
+/// <param name="Duration">From its start to its end.</param>
+internal sealed record NodeTime(TimeSpan Duration);

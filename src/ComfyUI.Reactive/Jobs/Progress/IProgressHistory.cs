@@ -4,7 +4,9 @@ namespace ComfyUI.Reactive.Jobs.Progress;
 /// <param name="Duration">From the node's start to its end, on the job's scheduler clock.</param>
 /// <param name="Steps">The steps the node reported (<c>max</c> of its progress), or 0 when it reported none. Lets a
 /// later run with another step count scale the duration (the workflow hash ignores widget values such as steps).</param>
-public readonly record struct NodeCost(TimeSpan Duration, double Steps);
+/// <remarks>A class so that dictionaries of costs share the runtime's compiled code for reference-typed values instead of
+/// compiling their own copy at a job's first completion.</remarks>
+public sealed record NodeCost(TimeSpan Duration, double Steps);
 
 /// <summary>
 /// Learnt per-node costs of earlier runs, keyed by <see cref="Workflows.Workflow.Hash"/>: the estimator weights nodes

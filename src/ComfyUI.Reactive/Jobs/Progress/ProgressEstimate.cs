@@ -12,8 +12,15 @@ internal enum NodeRunStatus
 }
 
 /// <summary>One node of a run as the estimate sees it (plain data: part of the job's state).</summary>
-internal readonly record struct NodeProgress
+/// <remarks>A class, not a struct: as the value of the estimate's <see cref="ImmutableDictionary{TKey, TValue}"/> a struct
+/// makes the runtime compile that whole dictionary again for it (several hundred methods, each up to three times as
+/// tiering recompiles hot code), while a reference type shares the code every other reference-valued dictionary uses,
+/// precompiled in the framework (see "Whole-process cost" in <c>docs/benchmarks.md</c>).</remarks>
+internal sealed record NodeProgress
 {
+    /// <summary>A node not reached yet.</summary>
+    public static readonly NodeProgress Pending = new();
+
     public NodeRunStatus Status { get; init; }
 
     public DateTime? StartedAt { get; init; }
@@ -172,7 +179,7 @@ internal readonly record struct ProgressEstimate
         return TimeSpan.FromSeconds(Math.Max(0, seconds));
     }
 
-    private NodeProgress Of(string node) => Nodes.TryGetValue(node, out var progress) ? progress : default;
+    private NodeProgress Of(string node) => Nodes.TryGetValue(node, out var progress) ? progress : NodeProgress.Pending;
 
     private ProgressEstimate Start(string node, DateTime now)
     {
