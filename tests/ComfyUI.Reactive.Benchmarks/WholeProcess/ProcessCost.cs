@@ -23,7 +23,7 @@ internal sealed class ProcessCost
         var counts = new[] { 0, 120, 1000 };
         var kinds = new[] { "raw", "sdk" };
         var childEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? readyToRunDll = null;
+        string? readyToRunDll = null, packageDll = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -34,6 +34,7 @@ internal sealed class ProcessCost
                 case "--jobs": counts = [.. args[i + 1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]; break;
                 case "--kinds": kinds = args[i + 1].Split(','); break;
                 case "--r2r-dll": readyToRunDll = Path.GetFullPath(args[i + 1]); break;
+                case "--pkg-dll": packageDll = Path.GetFullPath(args[i + 1]); break;
                 case "--child-env":
                     var pair = args[i + 1].Split('=', 2);
                     childEnvironment[pair[0]] = pair[1];
@@ -67,7 +68,7 @@ internal sealed class ProcessCost
                     // Alternate which kind goes first, so neither always meets a warmer machine.
                     foreach (var kind in r % 2 == 0 ? kinds : kinds.Reverse())
                     {
-                        var sample = (await RunChildAsync(ChildKind.Parse(kind, readyToRunDll), urls, jobs, childEnvironment).ConfigureAwait(false)) with { Kind = kind };
+                        var sample = (await RunChildAsync(ChildKind.Parse(kind, readyToRunDll, packageDll), urls, jobs, childEnvironment).ConfigureAwait(false)) with { Kind = kind };
                         samples.Add(sample);
                         Console.Error.WriteLine(FormattableString.Invariant(
                             $"  {kind} {jobs} jobs: cpu {sample.CpuMs:F0} ms, rss {sample.PeakRssMb:F0} MB, ready {sample.ReadyMs:F0} ms, first {sample.FirstPromptMs:F0} ms, wall {sample.WallMs:F0} ms, jit {sample.JitMethods} methods {sample.JitMs:F0} ms"));

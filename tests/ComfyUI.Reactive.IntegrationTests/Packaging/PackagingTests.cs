@@ -16,11 +16,11 @@ public sealed class PackagingTests
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
 
     [Theory]
-    [InlineData("ComfyUI.Reactive", "Dependency")]
-    [InlineData("ComfyUI.Reactive.Emulator", "Dependency")]
-    [InlineData("ComfyUI.Reactive.Emulator.Tool", "DotnetTool")]
-    [InlineData("ComfyUI.Reactive.Redis", "Dependency")]
-    public async Task Pack_EachPackage_HasIconUrlsTagsAndReadme(string project, string packageType)
+    [InlineData("ComfyUI.Reactive", "Dependency", true)]
+    [InlineData("ComfyUI.Reactive.Emulator", "Dependency", false)]
+    [InlineData("ComfyUI.Reactive.Emulator.Tool", "DotnetTool", false)]
+    [InlineData("ComfyUI.Reactive.Redis", "Dependency", true)]
+    public async Task Pack_EachPackage_HasIconUrlsTagsAndReadme(string project, string packageType, bool readyToRun)
     {
         var output = Directory.CreateTempSubdirectory("comfyui-pack-").FullName;
         try
@@ -50,6 +50,7 @@ public sealed class PackagingTests
             else
             {
                 Assert.NotNull(zip.GetEntry($"lib/net10.0/{project}.dll"));
+                AssertReadyToRunBesideIl(zip, project, readyToRun);
             }
         }
         finally
@@ -104,6 +105,44 @@ public sealed class PackagingTests
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync().WaitAsync(Limit);
+        }
+    }
+
+    /// <summary>The client and the Redis pool ship precompiled code for linux-x64 in runtimes/linux-x64 (picked only on
+    /// such a machine; the runtime would refuse it elsewhere), compiled from the very IL in lib/ (same module id, so the
+    /// one symbol file serves both); lib/ stays plain IL for every other platform.</summary>
+    private static void AssertReadyToRunBesideIl(ZipArchive zip, string project, bool readyToRun)
+    {
+        var il = ReadModule(zip.GetEntry($"lib/net10.0/{project}.dll")!);
+        Assert.False(il.ReadyToRun, $"lib/net10.0/{project}.dll must stay IL only: other platforms load it");
+        var precompiled = zip.GetEntry($"runtimes/linux-x64/lib/net10.0/{project}.dll");
+        if (!readyToRun)
+        {
+            Assert.Null(precompiled);
+            return;
+        }
+
+        Assert.NotNull(precompiled);
+        var native = ReadModule(precompiled);
+        Assert.True(native.ReadyToRun, $"runtimes/linux-x64/lib/net10.0/{project}.dll has no ReadyToRun code");
+        Assert.Equal(il.Mvid, native.Mvid);
+        // A ReadyToRun image says its OS in the machine field: x64 XOR 0x7B79 is Linux (the runtime's own check).
+        Assert.Equal((int)System.Reflection.PortableExecutable.Machine.Amd64 ^ 0x7B79, (int)native.Machine);
+
+        static (bool ReadyToRun, Guid Mvid, System.Reflection.PortableExecutable.Machine Machine) ReadModule(ZipArchiveEntry entry)
+        {
+            using var copy = new MemoryStream();
+            using (var stream = entry.Open())
+            {
+                stream.CopyTo(copy);
+            }
+
+            copy.Position = 0;
+            using var pe = new System.Reflection.PortableExecutable.PEReader(copy);
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            return (pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0,
+                metadata.GetGuid(metadata.GetModuleDefinition().Mvid),
+                pe.PEHeaders.CoffHeader.Machine);
         }
     }
 
