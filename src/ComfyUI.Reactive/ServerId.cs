@@ -7,10 +7,15 @@ namespace ComfyUI.Reactive;
 /// The name of one server (in a pool, or on a job's updates): how statuses, results, metrics and failure reasons refer to it. A plain string so
 /// that it can be stored with a job's state and read back by another process (see <c>docs/pool.md</c>).
 /// </summary>
-/// <remarks>Never derive it from an address that carries credentials (user info or a query token): it appears in
-/// messages, logs and metric tags.</remarks>
+/// <remarks>
+/// <para>Never derive it from an address that carries credentials (user info or a query token): it appears in
+/// messages, logs and metric tags.</para>
+/// <para>A class with value equality, not a struct: the pool keys its dictionaries and lists by it, and a struct as a
+/// generic argument makes the runtime compile its own copy of each of those collections, which no precompiled image can
+/// supply (see "Whole-process cost" in <c>docs/benchmarks.md</c>).</para>
+/// </remarks>
 [JsonConverter(typeof(ServerIdJsonConverter))]
-public readonly record struct ServerId
+public sealed record ServerId
 {
     /// <summary>Creates a server id.</summary>
     /// <param name="value">The name, e.g. <c>gpu-1</c> or <c>127.0.0.1:8188</c>.</param>
@@ -25,8 +30,8 @@ public readonly record struct ServerId
     public string Value { get; }
 
     /// <summary>Returns the name.</summary>
-    /// <returns>The name (empty for the default value).</returns>
-    public override string ToString() => Value ?? string.Empty;
+    /// <returns>The name.</returns>
+    public override string ToString() => Value;
 }
 
 /// <summary>Writes a <see cref="ServerId"/> as its name, so stored job state reads as plain strings.</summary>
@@ -38,6 +43,7 @@ internal sealed class ServerIdJsonConverter : JsonConverter<ServerId>
     public override void Write(Utf8JsonWriter writer, ServerId value, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
         writer.WriteStringValue(value.Value);
     }
 }

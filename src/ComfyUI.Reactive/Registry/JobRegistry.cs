@@ -15,7 +15,7 @@ namespace ComfyUI.Reactive.Registry;
 internal sealed class JobRegistry : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<JobId, RegisteredJob> _jobs = [];
+    private readonly Dictionary<string, RegisteredJob> _jobs = new(StringComparer.Ordinal);   // by JobId.Value: see SharedGenericCodeTests
     private readonly LinkedList<RegisteredJob> _finished = new();
     private readonly Subject<JobEvent> _events = new();
     private readonly Lock _eventsGate = new();
@@ -60,7 +60,7 @@ internal sealed class JobRegistry : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _jobs.Add(entry.Id, entry);
+            _jobs.Add(entry.Id.Value, entry);
             _running++;
         }
 
@@ -177,7 +177,7 @@ internal sealed class JobRegistry : IDisposable
                 idle.TrySetResult();
             }
 
-            if (_disposed || !_jobs.ContainsKey(entry.Id))
+            if (_disposed || !_jobs.ContainsKey(entry.Id.Value))
             {
                 return;
             }
@@ -186,7 +186,7 @@ internal sealed class JobRegistry : IDisposable
             while (_finished.Count > Options.MaxRetained && _finished.First is { } oldest)
             {
                 _finished.RemoveFirst();
-                _jobs.Remove(oldest.Value.Id);
+                _jobs.Remove(oldest.Value.Id.Value);
                 dropped.Add(oldest.Value);
             }
 
@@ -209,7 +209,7 @@ internal sealed class JobRegistry : IDisposable
             if (node.List is not null)
             {
                 _finished.Remove(node);
-                _jobs.Remove(node.Value.Id);
+                _jobs.Remove(node.Value.Id.Value);
             }
         }
     }
@@ -218,7 +218,7 @@ internal sealed class JobRegistry : IDisposable
     {
         lock (_lock)
         {
-            return _jobs.GetValueOrDefault(id);
+            return id.Value is { } key ? _jobs.GetValueOrDefault(key) : null;
         }
     }
 }

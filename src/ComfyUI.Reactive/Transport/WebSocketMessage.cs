@@ -17,4 +17,6 @@ internal enum WebSocketMessageKind
 /// <param name="Kind">Text or binary.</param>
 /// <param name="Data">The message bytes. The memory belongs to the message and is never reused by the transport,
 /// so a subscriber may keep it.</param>
-internal readonly record struct WebSocketMessage(WebSocketMessageKind Kind, ReadOnlyMemory<byte> Data);
+/// <remarks>A class (one small object per message, beside the message's own bytes): as a struct, every Rx subject and
+/// operator and the list it flows through got its own compiled copy (<c>SharedGenericCodeTests</c>).</remarks>
+internal sealed record WebSocketMessage(WebSocketMessageKind Kind, ReadOnlyMemory<byte> Data);

@@ -87,7 +87,7 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncLif
         var job = JobRecording.Start(_h.Pool.Run(JobHarness.Load("slow_blur_chain")));
 
         var started = await job.WaitForAsync<JobStarted>();
-        var victim = started.Server!.Value;
+        var victim = started.Server!;
         var survivor = ids.Single(id => id != victim);
         var clock = Stopwatch.StartNew();
         await emulators[ids.IndexOf(victim)].StopAsync();
@@ -116,7 +116,7 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncLif
         var job = JobRecording.Start(_h.Pool.Run(JobHarness.Load("slow_blur_chain")));
 
         var started = await job.WaitForAsync<JobStarted>();
-        emulators[ids.IndexOf(started.Server!.Value)].Faults.DropAllSockets();
+        emulators[ids.IndexOf(started.Server!)].Faults.DropAllSockets();
         await job.EndedAsync();
 
         Assert.Null(job.Error);
@@ -269,13 +269,13 @@ public sealed class ComfyPoolEmulatorTests(ITestOutputHelper output) : IAsyncLif
         var started = await job.WaitForAsync<JobStarted>();
         var removed = _h.Pool.Servers.FirstAsync(s => s.Server == started.Server && s.State == ServerState.Removed).ToTask();
 
-        Assert.True(await _h.Pool.RemoveServerAsync(started.Server!.Value).WaitAsync(Bound));
+        Assert.True(await _h.Pool.RemoveServerAsync(started.Server!).WaitAsync(Bound));
         await removed.WaitAsync(Bound);
         await job.EndedAsync();
 
         Assert.Null(job.Error);
         Assert.NotEqual(started.Server, job.Result!.Pool!.Server);
         Assert.Contains(job.Result.Pool.Server, ids);
-        Assert.False(await _h.Pool.RemoveServerAsync(started.Server.Value));
+        Assert.False(await _h.Pool.RemoveServerAsync(started.Server!));
     }
 }

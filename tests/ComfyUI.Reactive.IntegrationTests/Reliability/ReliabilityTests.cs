@@ -208,7 +208,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output) : IAsyncLifetime
             JobHarness.Load("slow_blur_chain"),
             new PoolJobOptions { Job = new JobOptions { InactivityTimeout = TimeSpan.FromSeconds(3) } }));
         var started = await job.WaitForAsync<JobStarted>();
-        var victimId = started.Server!.Value;
+        var victimId = started.Server!;
         var victim = emulators[ids.IndexOf(victimId)];
         var survivor = emulators[1 - ids.IndexOf(victimId)];
 
