@@ -7,7 +7,7 @@ namespace ComfyUI.Reactive.Tests.Architecture;
 /// collection, dictionary or Rx subject instantiated over a struct of this SDK gets its own compiled copy of all its
 /// code, which neither the framework's precompiled images nor the package's ReadyToRun code can supply; over a class it
 /// shares code that is precompiled already. The job state's per-node maps and the pool's server keys once were such
-/// structs (about 740 compilations in a 1,000-job process). No field or property may bring one back.
+/// structs (about 950 of the 9,655 JIT compilations of a 1,000-job process). No field or property may bring one back.
 /// </summary>
 public sealed class SharedGenericCodeTests
 {
