@@ -70,7 +70,9 @@ internal sealed class PromptRequestJsonConverter : JsonConverter<PromptRequest>
                 ? extra.EnumerateObject().ToDictionary(static p => p.Name, static p => p.Value.Clone(), StringComparer.Ordinal)
                 : null,
             PartialExecutionTargets = root.TryGetProperty("partial_execution_targets", out var targets) && targets.ValueKind == JsonValueKind.Array
-                ? [.. targets.EnumerateArray().Select(static t => t.GetString() ?? throw new JsonException("partial_execution_targets holds node ids (strings)."))]
+                ? [.. targets.EnumerateArray().Select(static t => t.ValueKind == JsonValueKind.String
+                    ? t.GetString()!
+                    : throw new JsonException("partial_execution_targets holds node ids (strings)."))]
                 : null,
         };
 

@@ -37,6 +37,8 @@ public sealed class PromptResponse
 /// </summary>
 internal sealed class PromptResponseJsonConverter : JsonConverter<PromptResponse>
 {
+    private static readonly NodeErrorsJsonConverter NodeErrorsWriter = new();
+
     public override PromptResponse Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         using var document = JsonDocument.ParseValue(ref reader);
@@ -70,7 +72,7 @@ internal sealed class PromptResponseJsonConverter : JsonConverter<PromptResponse
         writer.WriteString("prompt_id", value.PromptId);
         writer.WriteNumber("number", value.Number);
         writer.WritePropertyName("node_errors");
-        new NodeErrorsJsonConverter().Write(writer, value.NodeErrors, options);
+        NodeErrorsWriter.Write(writer, value.NodeErrors, options);
         writer.WriteEndObject();
     }
 }

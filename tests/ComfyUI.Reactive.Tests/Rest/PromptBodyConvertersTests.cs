@@ -88,5 +88,9 @@ public sealed class PromptBodyConvertersTests
     public void PromptResponse_NotTheProtocolShape_IsAJsonException(string json) =>
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(json, Json.PromptResponse));
 
+    [Fact]
+    public void PromptRequest_TargetThatIsNotAString_IsAJsonException() =>
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("""{"prompt":{},"partial_execution_targets":[9]}""", Json.PromptRequest));
+
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
 }
