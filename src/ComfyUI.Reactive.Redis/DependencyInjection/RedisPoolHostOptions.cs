@@ -17,15 +17,13 @@ namespace ComfyUI.Reactive.Redis.DependencyInjection;
 /// </code>
 /// Validated when the host starts; a message names the setting at fault, never a secret. The settings are flat and
 /// nullable (null: <see cref="RedisPoolOptions"/>' or <see cref="ComfyPoolOptions"/>' default). Not a record on purpose:
-/// <see cref="ToString"/> never prints a secret.
+/// <see cref="ToString"/> never prints a secret. <see cref="ComfyPoolSettings.Servers"/> must be the same in every process,
+/// under the same names.
 /// </summary>
-public sealed class RedisPoolHostOptions
+public sealed class RedisPoolHostOptions : ComfyPoolSettings
 {
     /// <summary>How to reach Redis. Required.</summary>
     public RedisConnectionOptions Redis { get; set; } = new();
-
-    /// <summary>The servers, the same in every process under the same names. At least one.</summary>
-    public IList<ComfyServerOptions> Servers { get; } = new List<ComfyServerOptions>();
 
     /// <summary><see cref="RedisPoolOptions.KeyPrefix"/>; null: its default.</summary>
     public string? KeyPrefix { get; set; }
@@ -65,27 +63,6 @@ public sealed class RedisPoolHostOptions
 
     /// <summary><see cref="RedisPoolOptions.RetainFor"/>; null: its default.</summary>
     public TimeSpan? RetainFor { get; set; }
-
-    /// <summary>The local pool's <see cref="ComfyPoolOptions.ServerCapacity"/>; null: its default.</summary>
-    public int? ServerCapacity { get; set; }
-
-    /// <summary>The local pool's <see cref="ComfyPoolOptions.MaxAttempts"/>; null: its default.</summary>
-    public int? MaxAttempts { get; set; }
-
-    /// <summary>The local pool's <see cref="ComfyPoolOptions.HealthCheckInterval"/>; null: its default.</summary>
-    public TimeSpan? HealthCheckInterval { get; set; }
-
-    /// <summary>The local pool's <see cref="ComfyPoolOptions.HealthCheckTimeout"/>; null: its default.</summary>
-    public TimeSpan? HealthCheckTimeout { get; set; }
-
-    /// <summary>The local pool's <see cref="ComfyPoolOptions.FailureThreshold"/>; null: its default.</summary>
-    public int? FailureThreshold { get; set; }
-
-    /// <summary>The local pool's <see cref="ComfyPoolOptions.CooldownThreshold"/>; null: its default.</summary>
-    public int? CooldownThreshold { get; set; }
-
-    /// <summary>The local pool's <see cref="ComfyPoolOptions.CooldownPeriod"/>; null: its default.</summary>
-    public TimeSpan? CooldownPeriod { get; set; }
 
     /// <summary>What happens to the jobs this process holds when the host stops. Default
     /// <see cref="RedisPoolStopBehavior.Drain"/>.</summary>
@@ -154,7 +131,6 @@ public sealed class RedisPoolHostOptions
         ConfigurationOptions? redis, ILoggerFactory? loggers, System.Diagnostics.Metrics.IMeterFactory? meters)
     {
         var defaults = new RedisPoolOptions { Redis = new ConfigurationOptions() };
-        var pool = new ComfyPoolOptions();
         return new RedisPoolOptions
         {
             Redis = redis ?? Redis.ToConfigurationOptions(),
@@ -172,18 +148,7 @@ public sealed class RedisPoolHostOptions
             MaxDeliveries = MaxDeliveries ?? defaults.MaxDeliveries,
             RetainFor = RetainFor ?? defaults.RetainFor,
             Logger = loggers?.CreateLogger("ComfyUI.Reactive.Redis.RedisComfyPool"),
-            Pool = new ComfyPoolOptions
-            {
-                ServerCapacity = ServerCapacity ?? pool.ServerCapacity,
-                MaxAttempts = MaxAttempts ?? pool.MaxAttempts,
-                HealthCheckInterval = HealthCheckInterval ?? pool.HealthCheckInterval,
-                HealthCheckTimeout = HealthCheckTimeout ?? pool.HealthCheckTimeout,
-                FailureThreshold = FailureThreshold ?? pool.FailureThreshold,
-                CooldownThreshold = CooldownThreshold ?? pool.CooldownThreshold,
-                CooldownPeriod = CooldownPeriod ?? pool.CooldownPeriod,
-                Logger = loggers?.CreateLogger("ComfyUI.Reactive.ComfyPool"),
-                MeterFactory = meters,
-            },
+            Pool = ToComfyPoolOptions(loggers?.CreateLogger("ComfyUI.Reactive.ComfyPool"), meters),
         };
     }
 }

@@ -15,35 +15,8 @@ namespace ComfyUI.Reactive.DependencyInjection;
 /// nullable (null: <see cref="ComfyPoolOptions"/>'s default) so that they bind from configuration, AOT-safely, with the
 /// source-generated binder.
 /// </summary>
-public sealed class ComfyPoolHostOptions
+public sealed class ComfyPoolHostOptions : ComfyPoolSettings
 {
-    /// <summary>The servers. At least one.</summary>
-    public IList<ComfyServerOptions> Servers { get; } = new List<ComfyServerOptions>();
-
-    /// <summary><see cref="ComfyPoolOptions.ServerCapacity"/>; null: its default.</summary>
-    public int? ServerCapacity { get; set; }
-
-    /// <summary><see cref="ComfyPoolOptions.MaxAttempts"/>; null: its default.</summary>
-    public int? MaxAttempts { get; set; }
-
-    /// <summary><see cref="ComfyPoolOptions.HealthCheckInterval"/>; null: its default.</summary>
-    public TimeSpan? HealthCheckInterval { get; set; }
-
-    /// <summary><see cref="ComfyPoolOptions.HealthCheckTimeout"/>; null: its default.</summary>
-    public TimeSpan? HealthCheckTimeout { get; set; }
-
-    /// <summary><see cref="ComfyPoolOptions.FailureThreshold"/>; null: its default.</summary>
-    public int? FailureThreshold { get; set; }
-
-    /// <summary><see cref="ComfyPoolOptions.CooldownThreshold"/>; null: its default.</summary>
-    public int? CooldownThreshold { get; set; }
-
-    /// <summary><see cref="ComfyPoolOptions.CooldownPeriod"/>; null: its default.</summary>
-    public TimeSpan? CooldownPeriod { get; set; }
-
-    /// <summary><see cref="ComfyPoolOptions.CapabilityRefreshInterval"/>; null: its default.</summary>
-    public TimeSpan? CapabilityRefreshInterval { get; set; }
-
     /// <summary><see cref="Registry.JobRegistryOptions.RetainFor"/>; null: its default.</summary>
     public TimeSpan? RetainFinishedJobsFor { get; set; }
 
@@ -91,26 +64,12 @@ public sealed class ComfyPoolHostOptions
     /// <summary>The pool's options: these settings over the defaults, with the container's logger and meter factory.</summary>
     internal ComfyPoolOptions ToPoolOptions(Microsoft.Extensions.Logging.ILogger? logger, System.Diagnostics.Metrics.IMeterFactory? meters)
     {
-        var defaults = new ComfyPoolOptions();
         var registry = new Registry.JobRegistryOptions();
-        return new ComfyPoolOptions
+        return ToComfyPoolOptions(logger, meters, new Registry.JobRegistryOptions
         {
-            ServerCapacity = ServerCapacity ?? defaults.ServerCapacity,
-            MaxAttempts = MaxAttempts ?? defaults.MaxAttempts,
-            HealthCheckInterval = HealthCheckInterval ?? defaults.HealthCheckInterval,
-            HealthCheckTimeout = HealthCheckTimeout ?? defaults.HealthCheckTimeout,
-            FailureThreshold = FailureThreshold ?? defaults.FailureThreshold,
-            CooldownThreshold = CooldownThreshold ?? defaults.CooldownThreshold,
-            CooldownPeriod = CooldownPeriod ?? defaults.CooldownPeriod,
-            CapabilityRefreshInterval = CapabilityRefreshInterval ?? defaults.CapabilityRefreshInterval,
-            Registry = new Registry.JobRegistryOptions
-            {
-                RetainFor = RetainFinishedJobsFor ?? registry.RetainFor,
-                MaxRetained = MaxFinishedJobs ?? registry.MaxRetained,
-                SampleInterval = JobSampleInterval ?? registry.SampleInterval,
-            },
-            Logger = logger,
-            MeterFactory = meters,
-        };
+            RetainFor = RetainFinishedJobsFor ?? registry.RetainFor,
+            MaxRetained = MaxFinishedJobs ?? registry.MaxRetained,
+            SampleInterval = JobSampleInterval ?? registry.SampleInterval,
+        });
     }
 }

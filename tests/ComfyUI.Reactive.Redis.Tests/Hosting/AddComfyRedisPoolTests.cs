@@ -22,6 +22,21 @@ public sealed class AddComfyRedisPoolTests(RedisFixture redis) : IClassFixture<R
     private static readonly TimeSpan Bound = DistributedHarness.Bound;
 
     [Fact]
+    public void Bind_LocalPoolSettings_ReachTheLocalPoolLikeAddComfyPool()
+    {
+        var settings = Settings(redis.Server, RedisFixture.NewPrefix(), null);
+        settings["ComfyRedisPool:ServerCapacity"] = "1";
+        settings["ComfyRedisPool:CooldownPeriod"] = "00:02:00";
+        settings["ComfyRedisPool:CapabilityRefreshInterval"] = "00:07:00";
+        using var host = BuildHost(settings, new LogSink());
+
+        var pool = host.Services.GetRequiredService<IOptions<RedisPoolHostOptions>>().Value.ToPoolOptions(null, null, null).Pool;
+
+        Assert.Equal((1, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(7)), (pool.ServerCapacity, pool.CooldownPeriod, pool.CapabilityRefreshInterval));
+        Assert.Equal(TimeSpan.FromSeconds(1), pool.HealthCheckInterval);
+    }
+
+    [Fact]
     public async Task Host_FromConfiguration_RunsAJobEndToEndAndIsHealthy()
     {
         await using var emulator = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { SamplerStepTime = TimeSpan.FromMilliseconds(2), SamplerPreviews = false });
