@@ -14,12 +14,19 @@ namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
 /// <param name="CpuMs">User + system CPU of the whole process from its start to the end of the work.</param>
 /// <param name="PeakRssMb">Peak resident set (VmHWM).</param>
 /// <param name="ReadyMs">From the process start (as the OS recorded it) to connected and ready to submit.</param>
+/// <param name="FirstAcceptedMs">From the first submission (the first <c>Run</c>) to a server's answer to its
+/// <c>POST /prompt</c>: the first prompt submitted. Null without jobs.</param>
 /// <param name="FirstPromptMs">From the first submission to the first <c>execution_start</c>; null without jobs.</param>
 /// <param name="WallMs">From the process start to the end of the work.</param>
 /// <param name="JitMethods">Methods the JIT compiled (<see cref="System.Runtime.JitInfo"/>): what start-up CPU mostly is.</param>
 /// <param name="JitMs">Time spent in the JIT, over all threads.</param>
+/// <param name="SteadyCpuPerJobMs">CPU per job over the second half of the jobs, when start-up and tier-up are done;
+/// null under 2 jobs.</param>
+/// <param name="SteadyJitMethods">Methods compiled over that second half.</param>
+/// <param name="SteadyWorkItemsPerJob">Thread-pool work items per job over that second half: thread hops.</param>
 internal sealed record ProcessSample(
-    string Kind, int Jobs, double CpuMs, double PeakRssMb, double ReadyMs, double? FirstPromptMs, double WallMs, long JitMethods, double JitMs)
+    string Kind, int Jobs, double CpuMs, double PeakRssMb, double ReadyMs, double? FirstAcceptedMs, double? FirstPromptMs, double WallMs,
+    long JitMethods, double JitMs, double? SteadyCpuPerJobMs, long? SteadyJitMethods, double? SteadyWorkItemsPerJob)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -27,21 +34,29 @@ internal sealed record ProcessSample(
     public const string LinePrefix = "PROCESS-SAMPLE ";
 
     /// <summary>Measures this process now.</summary>
-    public static ProcessSample Measure(string kind, int jobs, DateTime readyAt, TimeSpan? firstPrompt)
+    public static async Task<ProcessSample> MeasureAsync(string kind, int jobs, DateTime readyAt, JobClock clock)
     {
         using var self = System.Diagnostics.Process.GetCurrentProcess();
         var start = self.StartTime.ToUniversalTime();
         var now = DateTime.UtcNow;
+        var cpuMs = self.TotalProcessorTime.TotalMilliseconds;
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitMs = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
+        var steady = await clock.ReadAsync(cpuMs, jitMethods).ConfigureAwait(false);
         return new ProcessSample(
             kind,
             jobs,
-            self.TotalProcessorTime.TotalMilliseconds,
+            cpuMs,
             PeakRssBytes() / (1024.0 * 1024.0),
             (readyAt - start).TotalMilliseconds,
-            firstPrompt?.TotalMilliseconds,
+            steady.FirstAccepted?.TotalMilliseconds,
+            steady.FirstStarted?.TotalMilliseconds,
             (now - start).TotalMilliseconds,
-            System.Runtime.JitInfo.GetCompiledMethodCount(),
-            System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
+            jitMethods,
+            jitMs,
+            steady.CpuPerJobMs,
+            steady.JitMethods,
+            steady.WorkItemsPerJob);
     }
 
     public string ToLine() => LinePrefix + JsonSerializer.Serialize(this, Json);

@@ -26,10 +26,8 @@ internal static class RawClientProcess
 
         var readyAt = DateTime.UtcNow;
         var next = 0;
-        var firstStart = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var submittedAt = DateTime.UtcNow;
+        var clock = new JobClock(jobs);
         var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var done = 0;
         if (jobs == 0)
         {
             allDone.TrySetResult();
@@ -49,14 +47,15 @@ internal static class RawClientProcess
             var body = new JsonObject { ["prompt"] = prompt, ["client_id"] = connection.ClientId, ["prompt_id"] = promptId };
             using var response = await connection.Http.PostAsJsonAsync("/prompt", body).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
+            clock.Accepted();
         }
 
         foreach (var connection in connections)
         {
-            connection.Started = () => firstStart.TrySetResult(DateTime.UtcNow);
+            connection.Started = clock.Started;
             connection.Succeeded = () =>
             {
-                if (Interlocked.Increment(ref done) == jobs)
+                if (clock.Finished())
                 {
                     allDone.TrySetResult();
                 }
@@ -66,7 +65,7 @@ internal static class RawClientProcess
             };
         }
 
-        submittedAt = DateTime.UtcNow;
+        clock.Submitting();
         foreach (var connection in connections)
         {
             for (var i = 0; i < InFlightPerServer; i++)
@@ -76,8 +75,7 @@ internal static class RawClientProcess
         }
 
         await allDone.Task.WaitAsync(TimeSpan.FromMinutes(30)).ConfigureAwait(false);
-        TimeSpan? firstPrompt = jobs > 0 ? (await firstStart.Task.ConfigureAwait(false)) - submittedAt : null;
-        var sample = ProcessSample.Measure("raw", jobs, readyAt, firstPrompt);
+        var sample = await ProcessSample.MeasureAsync("raw", jobs, readyAt, clock).ConfigureAwait(false);
         foreach (var connection in connections)
         {
             await connection.DisposeAsync().ConfigureAwait(false);

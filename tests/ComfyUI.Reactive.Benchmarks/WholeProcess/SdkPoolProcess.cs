@@ -28,22 +28,28 @@ internal static class SdkPoolProcess
         var readyAt = DateTime.UtcNow;
 
         var template = Workflow.Parse(workflowJson);
-        var firstStart = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var submittedAt = DateTime.UtcNow;
+        var clock = new JobClock(jobs);
+        clock.Submitting();
         var runs = Enumerable.Range(1, jobs)
             .Select(n => pool.Run(template.Set("1.inputs.string_a", $"job {n}"))
-                .Do(u =>
-                {
-                    if (u is JobStarted)
+                .Do(
+                    u =>
                     {
-                        firstStart.TrySetResult(DateTime.UtcNow);
-                    }
-                })
+                        switch (u)
+                        {
+                            case JobQueued:
+                                clock.Accepted();
+                                break;
+                            case JobStarted:
+                                clock.Started();
+                                break;
+                        }
+                    },
+                    () => clock.Finished())
                 .ToTask())
             .ToList();
         await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(30)).ConfigureAwait(false);
-        TimeSpan? firstPrompt = jobs > 0 ? (await firstStart.Task.ConfigureAwait(false)) - submittedAt : null;
-        var sample = ProcessSample.Measure("sdk", jobs, readyAt, firstPrompt);
+        var sample = await ProcessSample.MeasureAsync("sdk", jobs, readyAt, clock).ConfigureAwait(false);
 
         await pool.DisposeAsync().ConfigureAwait(false);
         foreach (var client in clients)
