@@ -68,6 +68,11 @@ public sealed partial class ComfyApi
         var settings = new RefitSettings(SystemTextJsonContentSerializer.ForContext(ComfyRestJsonContext.Default))
         {
             MaxExceptionContentLength = RestErrorTranslator.MaxBodyChars,
+
+            // Bodies are small JSON: serialised in one synchronous pass into a buffer sent with a Content-Length, instead
+            // of a stream pushed through chunked encoding (about 60 methods to compile on the first submission and
+            // several async layers on every POST; a Content-Length also suits proxies that refuse chunked uploads).
+            RequestBodySerialization = RequestBodySerializationMode.Buffered,
         };
         _api = RestService.ForGenerated<IComfyRestApi>(_apiClient, settings);
         _jobs = RestService.ForGenerated<IComfyJobsApi>(_rootClient, settings);

@@ -62,12 +62,15 @@ internal static class JobSubmission
             prompt = Render(workflow, catalog);
         }
 
-        var extra = options.ExtraData is null
-            ? new Dictionary<string, JsonElement>(StringComparer.Ordinal)
-            : new Dictionary<string, JsonElement>(options.ExtraData, StringComparer.Ordinal);
+        // Copied only to add the key: most jobs carry no extra data, and need no dictionary.
+        var extra = options.ExtraData;
         if ((options.ComfyOrgApiKey ?? clientApiKey) is { Length: > 0 } key)
         {
-            extra["api_key_comfy_org"] = JsonSerializer.SerializeToElement(key, Rest.ComfyRestJsonContext.Default.String);
+            var withKey = extra is null
+                ? new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+                : new Dictionary<string, JsonElement>(extra, StringComparer.Ordinal);
+            withKey["api_key_comfy_org"] = JsonSerializer.SerializeToElement(key, Rest.ComfyRestJsonContext.Default.String);
+            extra = withKey;
         }
 
         var request = new PromptRequest
@@ -77,7 +80,7 @@ internal static class JobSubmission
             PromptId = promptId,
             Front = options.Front ? true : null,
             Number = options.Number,
-            ExtraData = extra.Count == 0 ? null : extra,
+            ExtraData = extra is null || extra.Count == 0 ? null : extra,
             PartialExecutionTargets = options.PartialExecutionTargets,
         };
         return new PreparedPrompt(request, ExpectedNodes(prompt, catalog, options.PartialExecutionTargets ?? validOutputs));

@@ -108,7 +108,7 @@ public sealed class NodeSchemaCatalog
     }
 
     /// <summary>Every declared (required, then optional) input of a node in declared order, with whether it is required.</summary>
-    internal static IEnumerable<(string Name, InputSpec Spec, bool Required)> DeclaredInputs(NodeInfo node)
+    internal static IEnumerable<DeclaredInput> DeclaredInputs(NodeInfo node)
     {
         foreach (var (group, order, required) in new[]
                  {
@@ -121,7 +121,7 @@ public sealed class NodeSchemaCatalog
             {
                 if (group.TryGetValue(name, out var spec) && seen.Add(name))
                 {
-                    yield return (name, spec, required);
+                    yield return new DeclaredInput(name, spec, required);
                 }
             }
 
@@ -130,7 +130,7 @@ public sealed class NodeSchemaCatalog
             {
                 if (seen.Add(name))
                 {
-                    yield return (name, spec, required);
+                    yield return new DeclaredInput(name, spec, required);
                 }
             }
         }
@@ -160,3 +160,7 @@ public sealed class NodeSchemaCatalog
         EssentialsCategory = node.EssentialsCategory,
     };
 }
+
+/// <summary>One declared input of a node (<see cref="NodeSchemaCatalog.DeclaredInputs"/>). A class, not a tuple: LINQ and
+/// collections over a struct are compiled at run time for each struct type, on the validation path of every job.</summary>
+internal sealed record DeclaredInput(string Name, InputSpec Spec, bool Required);

@@ -72,7 +72,7 @@ internal sealed partial class WorkflowValidator
 
         var good = new List<string>();
         var failed = new List<IReadOnlyList<PromptError>>();
-        var nodeErrors = new Dictionary<string, (IReadOnlyList<PromptError> Errors, List<string> Dependents)>(StringComparer.Ordinal);
+        var nodeErrors = new Dictionary<string, FailedNode>(StringComparer.Ordinal);
         foreach (var output in outputs)
         {
             var outcome = ValidateNode(output);
@@ -110,7 +110,7 @@ internal sealed partial class WorkflowValidator
                 {
                     if (!nodeErrors.TryGetValue(nodeId, out var entry))
                     {
-                        entry = (result.Errors, []);
+                        entry = new FailedNode(result.Errors, []);
                         nodeErrors[nodeId] = entry;
                     }
 
@@ -208,7 +208,7 @@ internal sealed partial class WorkflowValidator
         var inputs = Workflow.InputsOf(node);
         var errors = new List<PromptError>();
         var valid = true;
-        var fileChecks = new List<(string Name, InputSpec Spec, JsonElement Value)>();
+        var fileChecks = new List<FileCheck>();
         foreach (var (name, spec, required) in NodeSchemaCatalog.DeclaredInputs(info!))
         {
             if (inputs is not { } present || !present.TryGetProperty(name, out var value))
@@ -238,7 +238,7 @@ internal sealed partial class WorkflowValidator
                 // These nodes define VALIDATE_INPUTS for the input, so the server skips min/max/combo and asks the node.
                 if (_options.CheckInputFiles)
                 {
-                    fileChecks.Add((name, spec, value));
+                    fileChecks.Add(new FileCheck(name, spec, value));
                 }
 
                 continue;
@@ -395,4 +395,10 @@ internal sealed partial class WorkflowValidator
     private readonly record struct Raised(string Type, string Message);
 
     private readonly record struct Outcome(NodeResult? Result, Raised? Raised);
+
+    // Classes rather than tuples: generic collections over a struct are compiled at run time for each struct type, and
+    // these run in every job's validation (see SharedGenericCodeTests).
+    private sealed record FailedNode(IReadOnlyList<PromptError> Errors, List<string> Dependents);
+
+    private sealed record FileCheck(string Name, InputSpec Spec, JsonElement Value);
 }

@@ -48,6 +48,19 @@ public sealed class ComfyApiRoutesTests
     }
 
     [Fact]
+    public async Task SubmitPromptAsync_SendsABufferedBodyWithItsLength()
+    {
+        // A body streamed through chunked encoding costs several async layers per prompt, and some proxies refuse it.
+        var inner = FakeHttpHandler.Json(RestFixtures.Read("prompt-post-s2.json"));
+        var seen = new LengthRecordingHandler(inner);
+        var prompt = Json("""{"1":{"class_type":"EmptyImage","inputs":{"width":64}}}""");
+        await TestApi.Over(seen).SubmitPromptAsync(new PromptRequest { Prompt = prompt, ClientId = "client-a" });
+
+        Assert.Equal(inner.Single.Body!.Length, seen.ContentLength);
+        Assert.NotEqual(true, seen.Chunked);
+    }
+
+    [Fact]
     public async Task SubmitPromptAsync_OnlyPrompt_LeavesOptionalFieldsOut()
     {
         var request = await Capture(
@@ -642,5 +655,20 @@ public sealed class ComfyApiRoutesTests
         }
 
         return Task.FromResult(parts);
+    }
+
+    /// <summary>What the request said about its body before anyone read it (reading buffers it, which sets a length).</summary>
+    private sealed class LengthRecordingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        public long? ContentLength { get; private set; }
+
+        public bool? Chunked { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            ContentLength = request.Content?.Headers.ContentLength;
+            Chunked = request.Headers.TransferEncodingChunked;
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }
