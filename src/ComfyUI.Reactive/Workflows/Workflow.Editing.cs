@@ -54,7 +54,7 @@ public sealed partial class Workflow
     {
         ArgumentNullException.ThrowIfNull(values);
         var root = Mutable();
-        var sameStructure = _hash is not null;
+        var sameStructure = true;
         foreach (var (path, value) in values)
         {
             var (nodeId, input) = SplitPath(ResolveAlias(path));
@@ -62,11 +62,12 @@ public sealed partial class Workflow
             SetInput(root, nodeId, input, value, allowNew: false);
         }
 
-        // A new prompt text or seed per job (the common batch) keeps the structural hash: do not recompute it per job.
+        // A new prompt text or seed per job (the common batch) keeps the structural hash: the template computes it once
+        // (and keeps it), every workflow derived from it shares it, instead of each job hashing its own copy.
         var workflow = With(root, _outputs);
         if (sameStructure)
         {
-            workflow._hash = _hash;
+            workflow._hash = Hash;
         }
 
         return workflow;

@@ -78,6 +78,9 @@ public sealed partial class Workflow
     /// </summary>
     public string Hash => _hash ??= StructuralHash.Compute(NodeIds, _nodes);
 
+    /// <summary>Whether <see cref="Hash"/> is known without computing it (computed, or carried over by an edit).</summary>
+    internal bool HasHash => _hash is not null;
+
     /// <summary>Reads an API-format workflow from JSON text.</summary>
     /// <param name="json">The JSON text of the workflow (an object of node id → node).</param>
     /// <returns>The workflow.</returns>

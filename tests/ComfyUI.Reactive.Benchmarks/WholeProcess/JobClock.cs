@@ -13,7 +13,7 @@ internal sealed class JobClock(int jobs)
     private readonly TaskCompletionSource<DateTime> _firstAccepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<DateTime> _firstStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _done;
-    private (double CpuMs, long JitMethods, long WorkItems)? _halfway;
+    private (double CpuMs, long JitMethods, long WorkItems, long Allocated)? _halfway;
 
     public DateTime SubmittedAt { get; private set; } = DateTime.UtcNow;
 
@@ -31,7 +31,7 @@ internal sealed class JobClock(int jobs)
         if (done == jobs / 2 && jobs >= 2)
         {
             using var self = Process.GetCurrentProcess();
-            _halfway = (self.TotalProcessorTime.TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount(), ThreadPool.CompletedWorkItemCount);
+            _halfway = (self.TotalProcessorTime.TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount(), ThreadPool.CompletedWorkItemCount, GC.GetTotalAllocatedBytes());
         }
 
         return done == jobs;
@@ -39,23 +39,30 @@ internal sealed class JobClock(int jobs)
 
     /// <summary>What the sample reports: first accepted and first started after the first submission, and the steady
     /// state (CPU per job, methods compiled and thread-pool work items per job over the second half: each work item is
-    /// a hop from one thread to another, which costs a wake-up and often a context switch).</summary>
+    /// a hop from one thread to another, which costs a wake-up and often a context switch; and bytes allocated per job).</summary>
     public async Task<SteadyState> ReadAsync(double cpuMsNow, long jitMethodsNow)
     {
         var workItemsNow = ThreadPool.CompletedWorkItemCount;
+        var allocatedNow = GC.GetTotalAllocatedBytes();
         if (jobs == 0)
         {
-            return new SteadyState(null, null, null, null, null);
+            return new SteadyState(null, null, null, null, null, null);
         }
 
         var accepted = await _firstAccepted.Task.ConfigureAwait(false) - SubmittedAt;
         var started = await _firstStarted.Task.ConfigureAwait(false) - SubmittedAt;
         var steadyJobs = (double)(jobs - (jobs / 2));
         return _halfway is { } half
-            ? new SteadyState(accepted, started, (cpuMsNow - half.CpuMs) / steadyJobs, jitMethodsNow - half.JitMethods, (workItemsNow - half.WorkItems) / steadyJobs)
-            : new SteadyState(accepted, started, null, null, null);
+            ? new SteadyState(
+                accepted,
+                started,
+                (cpuMsNow - half.CpuMs) / steadyJobs,
+                jitMethodsNow - half.JitMethods,
+                (workItemsNow - half.WorkItems) / steadyJobs,
+                (allocatedNow - half.Allocated) / 1024.0 / steadyJobs)
+            : new SteadyState(accepted, started, null, null, null, null);
     }
 
     public sealed record SteadyState(
-        TimeSpan? FirstAccepted, TimeSpan? FirstStarted, double? CpuPerJobMs, long? JitMethods, double? WorkItemsPerJob);
+        TimeSpan? FirstAccepted, TimeSpan? FirstStarted, double? CpuPerJobMs, long? JitMethods, double? WorkItemsPerJob, double? AllocatedKbPerJob);
 }

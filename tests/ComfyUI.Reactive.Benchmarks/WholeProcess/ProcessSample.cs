@@ -24,9 +24,12 @@ namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
 /// null under 2 jobs.</param>
 /// <param name="SteadyJitMethods">Methods compiled over that second half.</param>
 /// <param name="SteadyWorkItemsPerJob">Thread-pool work items per job over that second half: thread hops.</param>
+/// <param name="SteadyAllocatedKbPerJob">Managed allocation per job over that second half.</param>
+/// <param name="LiveHeapMb">The managed heap still reachable at the end, after a full collection (measured after
+/// everything else): what the client holds on to, as against what the GC had not yet collected.</param>
 internal sealed record ProcessSample(
     string Kind, int Jobs, double CpuMs, double PeakRssMb, double ReadyMs, double? FirstAcceptedMs, double? FirstPromptMs, double WallMs,
-    long JitMethods, double JitMs, double? SteadyCpuPerJobMs, long? SteadyJitMethods, double? SteadyWorkItemsPerJob)
+    long JitMethods, double JitMs, double? SteadyCpuPerJobMs, long? SteadyJitMethods, double? SteadyWorkItemsPerJob, double? SteadyAllocatedKbPerJob, double LiveHeapMb)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -56,7 +59,9 @@ internal sealed record ProcessSample(
             jitMs,
             steady.CpuPerJobMs,
             steady.JitMethods,
-            steady.WorkItemsPerJob);
+            steady.WorkItemsPerJob,
+            steady.AllocatedKbPerJob,
+            GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0));
     }
 
     public string ToLine() => LinePrefix + JsonSerializer.Serialize(this, Json);

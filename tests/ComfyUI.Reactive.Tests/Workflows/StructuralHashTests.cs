@@ -65,6 +65,22 @@ public class StructuralHashTests
     }
 
     [Fact]
+    public void Hash_ValueEditsOfATemplate_ShareTheTemplatesHashInsteadOfHashingEachCopy()
+    {
+        // The batch pattern: one template, a new prompt per job. Nobody has read the template's hash.
+        var template = WorkflowFixtures.Load("txt2img_sd15.json");
+
+        var first = template.Set("6.inputs.text", "job 1");
+        var second = template.Set("6.inputs.text", "job 2");
+
+        Assert.True(first.HasHash && second.HasHash, "a value edit must carry the structural hash");
+        Assert.Same(first.Hash, second.Hash);
+        Assert.Same(template.Hash, first.Hash);
+        Assert.Equal(Workflow.Parse(second.ToJson()).Hash, second.Hash);
+        Assert.False(template.Set("4.inputs.ckpt_name", "other.safetensors").HasHash, "a structural edit must not carry it");
+    }
+
+    [Fact]
     public void Hash_IsLowercaseHexSha256AndRepeatable()
     {
         Assert.Matches("^[0-9a-f]{64}$", Base.Hash);
