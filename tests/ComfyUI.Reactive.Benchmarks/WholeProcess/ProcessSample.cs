@@ -25,8 +25,8 @@ namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
 /// <param name="SteadyJitMethods">Methods compiled over that second half.</param>
 /// <param name="SteadyWorkItemsPerJob">Thread-pool work items per job over that second half: thread hops.</param>
 /// <param name="SteadyAllocatedKbPerJob">Managed allocation per job over that second half.</param>
-/// <param name="LiveHeapMb">The managed heap still reachable at the end, after a full collection (measured after
-/// everything else): what the client holds on to, as against what the GC had not yet collected.</param>
+/// <param name="LiveHeapMb">The managed heap still reachable at the end, after a full compacting collection (measured
+/// after everything else): what the client holds on to, as against what the GC had not yet collected.</param>
 internal sealed record ProcessSample(
     string Kind, int Jobs, double CpuMs, double PeakRssMb, double ReadyMs, double? FirstAcceptedMs, double? FirstPromptMs, double WallMs,
     long JitMethods, double JitMs, double? SteadyCpuPerJobMs, long? SteadyJitMethods, double? SteadyWorkItemsPerJob, double? SteadyAllocatedKbPerJob, double LiveHeapMb)
@@ -46,6 +46,10 @@ internal sealed record ProcessSample(
         var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
         var jitMs = System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds;
         var steady = await clock.ReadAsync(cpuMs, jitMethods).ConfigureAwait(false);
+
+        // Off the caller's stack frame before the heap is measured: a frame that awaited the jobs can still report the
+        // completed task (and every result under it) as live, which a heap dump taken later shows was no one's.
+        await Task.Yield();
         return new ProcessSample(
             kind,
             jobs,
@@ -61,7 +65,7 @@ internal sealed record ProcessSample(
             steady.JitMethods,
             steady.WorkItemsPerJob,
             steady.AllocatedKbPerJob,
-            GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0));
+            LiveHeapBytes() / (1024.0 * 1024.0));
     }
 
     public string ToLine() => LinePrefix + JsonSerializer.Serialize(this, Json);
@@ -70,6 +74,16 @@ internal sealed record ProcessSample(
         line.StartsWith(LinePrefix, StringComparison.Ordinal)
             ? JsonSerializer.Deserialize<ProcessSample>(line[LinePrefix.Length..], Json)
             : null;
+
+    /// <summary>Reachable objects after a full, compacting collection: the heap's size less its free fragments.</summary>
+    private static long LiveHeapBytes()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return info.HeapSizeBytes - info.FragmentedBytes;
+    }
 
     /// <summary>VmHWM from /proc (the kernel's own high-water mark of resident memory); the runtime's figure elsewhere.</summary>
     private static long PeakRssBytes()

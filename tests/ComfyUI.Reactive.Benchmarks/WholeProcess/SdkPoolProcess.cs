@@ -29,6 +29,22 @@ internal static class SdkPoolProcess
 
         var template = Workflow.Parse(workflowJson);
         var clock = new JobClock(jobs);
+        await RunJobsAsync(pool, template, jobs, clock).ConfigureAwait(false);
+        var sample = await ProcessSample.MeasureAsync("sdk", jobs, readyAt, clock).ConfigureAwait(false);
+
+        await pool.DisposeAsync().ConfigureAwait(false);
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return sample;
+    }
+
+    /// <summary>Runs every job and waits for all of them. A method of its own so that nothing of this program keeps the
+    /// jobs or their results once it returns: the live heap measured afterwards is what the SDK holds on to.</summary>
+    private static async Task RunJobsAsync(ComfyPool pool, Workflow template, int jobs, JobClock clock)
+    {
         clock.Submitting();
         var runs = Enumerable.Range(1, jobs)
             .Select(n => pool.Run(template.Set("1.inputs.string_a", $"job {n}"))
@@ -49,14 +65,5 @@ internal static class SdkPoolProcess
                 .ToTask())
             .ToList();
         await Task.WhenAll(runs).WaitAsync(TimeSpan.FromMinutes(30)).ConfigureAwait(false);
-        var sample = await ProcessSample.MeasureAsync("sdk", jobs, readyAt, clock).ConfigureAwait(false);
-
-        await pool.DisposeAsync().ConfigureAwait(false);
-        foreach (var client in clients)
-        {
-            await client.DisposeAsync().ConfigureAwait(false);
-        }
-
-        return sample;
     }
 }
