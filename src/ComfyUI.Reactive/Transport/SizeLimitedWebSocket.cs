@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 
 namespace ComfyUI.Reactive.Transport;
 
@@ -13,7 +14,7 @@ namespace ComfyUI.Reactive.Transport;
 /// Memory per connection is bounded by the limit plus one receive chunk. The check is per message, not per frame: a
 /// server may split a message into any number of frames. The library receives one message at a time and delivers it
 /// on the same loop before receiving the next, so the flag read by the connection always belongs to the message it is
-/// looking at.
+/// looking at; the same holds for <see cref="LastMessageType"/>.
 /// </remarks>
 internal sealed class SizeLimitedWebSocket(WebSocket inner, int maxMessageBytes) : WebSocket
 {
@@ -38,8 +39,15 @@ internal sealed class SizeLimitedWebSocket(WebSocket inner, int maxMessageBytes)
     /// <summary>The full size of the last message if it was cut for being too large (and resets it), else 0.</summary>
     public long TakeTruncatedSize() => Interlocked.Exchange(ref _truncatedSize, 0);
 
+    /// <summary>Whether the last whole message was text or binary. Websocket.Client hands every message on as binary
+    /// when its text conversion is off, so the connection reads the kind here (see <see cref="WebsocketClientConnection"/>).</summary>
+    public WebSocketMessageType LastMessageType { get; private set; } = WebSocketMessageType.Binary;
+
     /// <inheritdoc />
-    public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
+    /// <remarks>The overload Websocket.Client calls. Pooled: no allocation per chunk in the steady state (the base
+    /// class would route it through the <see cref="ArraySegment{T}"/> overload: a task and a result object per chunk).</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var result = await inner.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
         if (result.MessageType == WebSocketMessageType.Close)
@@ -54,6 +62,7 @@ internal sealed class SizeLimitedWebSocket(WebSocket inner, int maxMessageBytes)
             if (result.EndOfMessage)
             {
                 _received = 0;
+                LastMessageType = result.MessageType;
             }
 
             return result;
@@ -65,7 +74,7 @@ internal sealed class SizeLimitedWebSocket(WebSocket inner, int maxMessageBytes)
         _scratch ??= new byte[ScratchSize];
         while (!end)
         {
-            var rest = await inner.ReceiveAsync(new ArraySegment<byte>(_scratch), cancellationToken).ConfigureAwait(false);
+            var rest = await inner.ReceiveAsync(_scratch.AsMemory(), cancellationToken).ConfigureAwait(false);
             if (rest.MessageType == WebSocketMessageType.Close)
             {
                 _received = 0;
@@ -77,8 +86,18 @@ internal sealed class SizeLimitedWebSocket(WebSocket inner, int maxMessageBytes)
         }
 
         _received = 0;
+        LastMessageType = result.MessageType;
         Interlocked.Exchange(ref _truncatedSize, total);
-        return new WebSocketReceiveResult(result.Count, result.MessageType, endOfMessage: true);
+        return new ValueWebSocketReceiveResult(result.Count, result.MessageType, endOfMessage: true);
+    }
+
+    /// <inheritdoc />
+    public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
+    {
+        var result = await ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+        return result.MessageType == WebSocketMessageType.Close
+            ? new WebSocketReceiveResult(result.Count, result.MessageType, result.EndOfMessage, inner.CloseStatus, inner.CloseStatusDescription)
+            : new WebSocketReceiveResult(result.Count, result.MessageType, result.EndOfMessage);
     }
 
     /// <inheritdoc />

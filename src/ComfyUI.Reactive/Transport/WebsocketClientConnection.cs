@@ -16,10 +16,12 @@ namespace ComfyUI.Reactive.Transport;
 /// <see cref="ClientWebSocket"/> has no such option either. So the native socket the library reads from is wrapped in a
 /// <see cref="SizeLimitedWebSocket"/>, which discards the rest of a message once it passes the limit: the library never
 /// buffers more than the limit plus one chunk, and the cut message is dropped and logged here, never handed on.</para>
-/// <para>Text: Websocket.Client 5.5.1 has <c>IsTextMessageConversionEnabled</c>, but with it off a text message is
-/// delivered as a <em>binary</em> one (the kind is lost, and ComfyUI's kinds mean different things: JSON events vs.
-/// image frames). So the conversion stays on and the string is encoded back to UTF-8 once here. The cost is one
-/// decode and one encode per text message, and invalid UTF-8 from a server becomes U+FFFD.</para>
+/// <para>Text: with <c>IsTextMessageConversionEnabled</c> on, Websocket.Client 5.5.1 decodes every text message into a
+/// string, which the parser would need as UTF-8 again (a decode, an encode and two copies per event). With it off, the
+/// library delivers text as a <em>binary</em> message and the kind is lost, while ComfyUI's kinds mean different things
+/// (JSON events vs. image frames). So the conversion is off and the kind comes from the wrapped socket, which saw the
+/// message end (<see cref="SizeLimitedWebSocket.LastMessageType"/>); the library delivers each message before it
+/// receives the next. Text reaches the parser as the server's own bytes.</para>
 /// </remarks>
 internal sealed class WebsocketClientConnection : IWebSocketConnection
 {
@@ -63,8 +65,7 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
             ReconnectTimeout = null,
             ErrorReconnectTimeout = null,
             LostReconnectTimeout = null,
-            IsTextMessageConversionEnabled = true,
-            MessageEncoding = Encoding.UTF8,
+            IsTextMessageConversionEnabled = false,
         };
 
         // Subscribed before Start: the server may send its first message before StartOrFail returns.
@@ -186,21 +187,23 @@ internal sealed class WebsocketClientConnection : IWebSocketConnection
         }
     }
 
-    /// <summary>Raw bytes plus kind from the library's message.</summary>
-    private static WebSocketMessage ToMessage(ResponseMessage response)
+    /// <summary>Raw bytes from the library's message, with the kind the socket saw (see the class remarks).</summary>
+    private WebSocketMessage ToMessage(ResponseMessage response)
     {
         if (response.MessageType == WebSocketMessageType.Text)
         {
+            // Only if the library converted after all (it does not with conversion off).
             return new WebSocketMessage(WebSocketMessageKind.Text, Encoding.UTF8.GetBytes(response.Text ?? string.Empty));
         }
 
+        var kind = _socket?.LastMessageType == WebSocketMessageType.Text ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary;
         if (response.Binary is { } bytes)
         {
-            return new WebSocketMessage(WebSocketMessageKind.Binary, bytes);
+            return new WebSocketMessage(kind, bytes);
         }
 
         using var stream = response.Stream;
-        return new WebSocketMessage(WebSocketMessageKind.Binary, stream?.ToArray() ?? []);
+        return new WebSocketMessage(kind, stream?.ToArray() ?? []);
     }
 
     private void OnDisconnected(DisconnectionInfo info)

@@ -55,6 +55,58 @@ public sealed class SizeLimitedWebSocketTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, result.CloseStatus);
     }
 
+    [Fact]
+    public async Task ReceiveAsync_EachWholeMessage_LeavesItsKind()
+    {
+        var inner = new ScriptedWebSocket(
+            new Message(WebSocketMessageType.Text, 10, 4),
+            new Message(WebSocketMessageType.Binary, 9000, 3000),
+            new Message(WebSocketMessageType.Text, 2 * Limit, Chunk),
+            new Message(WebSocketMessageType.Binary, 1, 1));
+        var socket = new SizeLimitedWebSocket(inner, Limit);
+
+        var seen = new List<(WebSocketMessageType Kind, long Cut)>();
+        for (var i = 0; i < 4; i++)
+        {
+            await ReadMessageWithMemoryAsync(socket);
+            seen.Add((socket.LastMessageType, socket.TakeTruncatedSize()));
+        }
+
+        Assert.Equal(
+            [(WebSocketMessageType.Text, 0), (WebSocketMessageType.Binary, 0), (WebSocketMessageType.Text, 2 * Limit), (WebSocketMessageType.Binary, 0)],
+            seen);
+    }
+
+    [Fact]
+    public async Task ReceiveAsync_MemoryOverload_CutsLikeTheSegmentOne()
+    {
+        var inner = new ScriptedWebSocket(new Message(WebSocketMessageType.Text, 10 * Limit, 16 * 1024), new Message(WebSocketMessageType.Binary, 10, 10));
+        var socket = new SizeLimitedWebSocket(inner, Limit);
+
+        var handedOut = await ReadMessageWithMemoryAsync(socket);
+
+        Assert.InRange(handedOut, Limit, Limit + Chunk);
+        Assert.Equal(10 * Limit, socket.TakeTruncatedSize());
+        Assert.Equal(WebSocketMessageType.Text, socket.LastMessageType);
+        Assert.Equal(10, await ReadMessageWithMemoryAsync(socket));
+        Assert.Equal(WebSocketMessageType.Binary, socket.LastMessageType);
+    }
+
+    private static async Task<long> ReadMessageWithMemoryAsync(WebSocket socket)
+    {
+        var buffer = new byte[Chunk];
+        long total = 0;
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+            total += result.Count;
+            if (result.EndOfMessage)
+            {
+                return total;
+            }
+        }
+    }
+
     private static async Task<(long Bytes, bool Ended)> ReadMessageAsync(WebSocket socket)
     {
         var buffer = new byte[Chunk];
@@ -79,7 +131,10 @@ public sealed class SizeLimitedWebSocketTests
         private long _sent;
         private long _frameLeft;
 
-        public override WebSocketCloseStatus? CloseStatus => null;
+        private bool _closed;
+
+        // As a real socket: the close status is known once the close frame was received.
+        public override WebSocketCloseStatus? CloseStatus => _closed ? WebSocketCloseStatus.NormalClosure : null;
 
         public override string? CloseStatusDescription => null;
 
@@ -92,6 +147,7 @@ public sealed class SizeLimitedWebSocketTests
             var message = messages[_index];
             if (_sent >= message.CloseAfter)
             {
+                _closed = true;
                 return Task.FromResult(new WebSocketReceiveResult(0, WebSocketMessageType.Close, true, WebSocketCloseStatus.NormalClosure, "bye"));
             }
 

@@ -151,6 +151,32 @@ public sealed class WebsocketClientConnectorTests : IAsyncLifetime, IAsyncDispos
     }
 
     [Fact]
+    public async Task Messages_InterleavedTextAndBinary_EachKeepsItsKindAndBytes()
+    {
+        // The library hands every message on as binary; the kind comes from the socket that saw the message end.
+        var socket = Create();
+        await socket.ConnectAsync(CancellationToken.None).WaitAsync(Wait);
+        var server = await _server.NextAsync();
+        static bool IsText(int i) => i % 3 != 1;
+        static byte[] Payload(int i) => IsText(i)
+            ? Encoding.UTF8.GetBytes($"{{\"n\":{i},\"s\":\"\u00e9\u2713\"}}")
+            : [.. Enumerable.Range(0, 1 + (i * 37 % 9000)).Select(b => (byte)(b + i))];
+
+        for (var i = 0; i < 200; i++)
+        {
+            await server.SendAsync(Payload(i), IsText(i) ? WebSocketMessageType.Text : WebSocketMessageType.Binary, fragments: 1 + (i % 3));
+        }
+
+        Assert.Equal(LoopbackWebSocketServer.Greeting, Encoding.UTF8.GetString((await NextMessageAsync()).Data.Span));
+        for (var i = 0; i < 200; i++)
+        {
+            var message = await NextMessageAsync();
+            Assert.Equal(IsText(i) ? WebSocketMessageKind.Text : WebSocketMessageKind.Binary, message.Kind);
+            Assert.Equal(Payload(i), message.Data.ToArray());
+        }
+    }
+
+    [Fact]
     public async Task Messages_LargerThanMaxFrameBytes_AreDroppedAndTheStreamGoesOn()
     {
         var socket = Create(o => o.MaxFrameBytes = 1024);
