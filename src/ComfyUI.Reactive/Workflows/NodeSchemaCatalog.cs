@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ComfyUI.Reactive.Models;
@@ -15,6 +16,9 @@ namespace ComfyUI.Reactive.Workflows;
 /// </summary>
 public sealed class NodeSchemaCatalog
 {
+    // Keyed by the schema object (immutable once read), so a catalog's copies with one input changed get their own.
+    private static readonly ConditionalWeakTable<NodeInfo, NodeDeclarations> DeclarationsByNode = new();
+
     private readonly FrozenDictionary<string, NodeInfo> _nodes;
 
     /// <summary>Creates a catalog from <c>/object_info</c> as returned by the REST API.</summary>
@@ -108,7 +112,20 @@ public sealed class NodeSchemaCatalog
     }
 
     /// <summary>Every declared (required, then optional) input of a node in declared order, with whether it is required.</summary>
-    internal static IEnumerable<DeclaredInput> DeclaredInputs(NodeInfo node)
+    internal static IReadOnlyList<DeclaredInput> DeclaredInputs(NodeInfo node) => DeclarationsOf(node).Inputs;
+
+    /// <summary>A node's declared inputs and the names it accepts, worked out once per schema: every submission
+    /// validates against them, and working them out is a set and a list per node.</summary>
+    internal static NodeDeclarations DeclarationsOf(NodeInfo node) =>
+        DeclarationsByNode.GetValue(node, static n =>
+        {
+            var inputs = ComputeDeclaredInputs(n).ToArray();
+            var names = new HashSet<string>(inputs.Select(i => i.Name), StringComparer.Ordinal);
+            names.UnionWith(n.Input.Hidden.Keys);
+            return new NodeDeclarations(inputs, names);
+        });
+
+    private static IEnumerable<DeclaredInput> ComputeDeclaredInputs(NodeInfo node)
     {
         foreach (var (group, order, required) in new[]
                  {
@@ -164,3 +181,8 @@ public sealed class NodeSchemaCatalog
 /// <summary>One declared input of a node (<see cref="NodeSchemaCatalog.DeclaredInputs"/>). A class, not a tuple: LINQ and
 /// collections over a struct are compiled at run time for each struct type, on the validation path of every job.</summary>
 internal sealed record DeclaredInput(string Name, InputSpec Spec, bool Required);
+
+/// <summary>What <see cref="NodeSchemaCatalog.DeclarationsOf"/> keeps per node schema.</summary>
+/// <param name="Inputs">Declared inputs, required then optional, in declared order.</param>
+/// <param name="Names">Their names and the hidden inputs' names: every input name the node accepts.</param>
+internal sealed record NodeDeclarations(IReadOnlyList<DeclaredInput> Inputs, IReadOnlySet<string> Names);

@@ -41,12 +41,11 @@ public sealed partial class Workflow
                 continue;
             }
 
-            var declared = NodeSchemaCatalog.DeclaredInputs(info).Select(d => d.Name).Concat(info.Input.Hidden.Keys).ToHashSet(StringComparer.Ordinal);
+            var declared = NodeSchemaCatalog.DeclarationsOf(info).Names;
             foreach (var input in inputs.EnumerateObject())
             {
                 // V3 dynamic inputs arrive as dotted names under a declared one (PROTOCOL.md §5.1).
-                var head = input.Name.Split('.')[0];
-                if (!declared.Contains(input.Name) && !declared.Contains(head))
+                if (!declared.Contains(input.Name) && !(input.Name.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot && declared.Contains(input.Name[..dot])))
                 {
                     found.Add(new UndeclaredInput(id, classType, input.Name, NameSuggestions.Nearest(input.Name, declared)));
                 }

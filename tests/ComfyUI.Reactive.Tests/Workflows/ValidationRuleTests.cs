@@ -14,6 +14,21 @@ public class ValidationRuleTests
     private static PromptError OnlyError(WorkflowValidationResult result, string nodeId = "1") =>
         Assert.Single(result.NodeErrors[nodeId].Errors);
 
+    [Fact]
+    public void Validate_CatalogCopyWithAnExtraCombo_UsesEachCatalogsOwnSchema()
+    {
+        // Declared inputs are worked out once per node schema: a copy with one combo extended must not share them.
+        var workflow = Workflow.Parse("""{"1":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"new.safetensors"}},"2":{"class_type":"PreviewAny","inputs":{"source":["1",0]}}}""");
+        var original = WorkflowFixtures.Catalog;
+        var extended = original.WithComboOptions("CheckpointLoaderSimple", "ckpt_name", ["new.safetensors"]);
+
+        Assert.False(workflow.Validate(original).IsValid);
+        Assert.True(workflow.Validate(extended).IsValid);
+        Assert.False(workflow.Validate(original).IsValid);
+        Assert.True(original.TryGetNode("CheckpointLoaderSimple", out var schema));
+        Assert.Same(NodeSchemaCatalog.DeclarationsOf(schema), NodeSchemaCatalog.DeclarationsOf(schema));
+    }
+
     [Theory]
     [InlineData("\"64\"")]
     [InlineData("\" 64 \"")]
