@@ -213,19 +213,24 @@ internal sealed partial class TrackedJob : IDisposable
 
             var step = JobMachine.Step(_state, input, in _context, _scheduler.Now);
             _state = step.State;
-            foreach (var command in step.Commands)
+
+            // Indexed, not foreach: these run for every frame of every job, and foreach over the interface boxes an
+            // enumerator each time.
+            var commands = step.Commands;
+            for (var i = 0; i < commands.Count; i++)
             {
-                RunTimerCommand(command);
+                RunTimerCommand(commands[i]);
             }
 
-            foreach (var update in step.Updates)
+            var updates = step.Updates;
+            for (var i = 0; i < updates.Count; i++)
             {
-                Deliver(update);
+                Deliver(updates[i]);
             }
 
-            foreach (var command in step.Commands)
+            for (var i = 0; i < commands.Count; i++)
             {
-                RunCommand(command);
+                RunCommand(commands[i]);
             }
         }
     }
