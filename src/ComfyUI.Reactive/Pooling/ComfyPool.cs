@@ -107,7 +107,17 @@ public sealed partial class ComfyPool : IAsyncDisposable, IDisposable
             id, client, tags is null ? [] : [.. tags.Where(t => !string.IsNullOrEmpty(t)).Distinct(StringComparer.Ordinal)], client.Run);
         Register(server, capabilities: null);
 
-        server.Subscriptions.Add(client.Events.Subscribe(e => Publish(new PoolEvent(id, e)), _ => { }, () => { }));
+        server.Subscriptions.Add(client.Events.Subscribe(
+            e =>
+            {
+                // Every frame of every server passes here: wrap it only for someone listening to Events.
+                if (_events.HasObservers)
+                {
+                    Publish(new PoolEvent(id, e));
+                }
+            },
+            _ => { },
+            () => { }));
         var monitor = new HealthMonitor(
             HealthMonitor.QueueStatusProbe(client),
             client.Session.Liveness.Watched(),
