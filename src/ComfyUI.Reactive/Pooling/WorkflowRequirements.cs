@@ -13,7 +13,9 @@ namespace ComfyUI.Reactive.Pooling;
 /// </summary>
 public sealed record WorkflowRequirements
 {
-    private string? _key;
+    // Worked out once and kept with the lists it was worked out from: a copy made with `with` shares this field, so a
+    // copy with other lists must not use it (read through Derive).
+    private Derived? _derived;
 
     /// <summary>The distinct class types, sorted ordinally.</summary>
     public required IReadOnlyList<string> ClassTypes { get; init; }
@@ -29,15 +31,14 @@ public sealed record WorkflowRequirements
     /// the same checkpoint" compares.
     /// </summary>
     [JsonIgnore]
-    public IReadOnlyList<string> Checkpoints =>
-        [.. Models.Where(m => m.Input is "ckpt_name" or "unet_name").Select(m => m.File).Distinct(StringComparer.Ordinal)];
+    public IReadOnlyList<string> Checkpoints => Derive().Checkpoints;
 
     /// <summary>
     /// A stable key (hex SHA-256) of the class types, model files by class and input, and tags: two requirement sets with
     /// the same key are matched the same way against any server, so match results can be cached by it.
     /// </summary>
     [JsonIgnore]
-    public string Key => _key ??= ComputeKey();
+    public string Key => Derive().Key;
 
     /// <summary>Extracts the requirements of a workflow.</summary>
     /// <param name="workflow">The workflow.</param>
@@ -82,6 +83,23 @@ public sealed record WorkflowRequirements
         };
     }
 
+    /// <summary>The key and the checkpoints, computed once per set of lists: the scheduler reads them for every decision
+    /// about this job.</summary>
+    private Derived Derive()
+    {
+        var derived = _derived;
+        if (derived is null || !ReferenceEquals(derived.ClassTypes, ClassTypes) || !ReferenceEquals(derived.Models, Models) ||
+            !ReferenceEquals(derived.Tags, Tags))
+        {
+            IReadOnlyList<string> checkpoints =
+                [.. Models.Where(m => m.Input is "ckpt_name" or "unet_name").Select(m => m.File).Distinct(StringComparer.Ordinal)];
+            derived = new Derived(ClassTypes, Models, Tags, ComputeKey(), checkpoints);
+            _derived = derived;
+        }
+
+        return derived;
+    }
+
     private string ComputeKey()
     {
         var text = new StringBuilder();
@@ -103,4 +121,7 @@ public sealed record WorkflowRequirements
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
+
+    private sealed record Derived(
+        IReadOnlyList<string> ClassTypes, IReadOnlyList<ModelRequirement> Models, IReadOnlyList<string> Tags, string Key, IReadOnlyList<string> Checkpoints);
 }

@@ -25,6 +25,25 @@ public sealed class CapabilityMatcherTests
     }
 
     [Fact]
+    public void KeyAndCheckpoints_OfACopyWithOtherLists_AreTheCopysOwn()
+    {
+        // Both are computed once and kept; a `with` copy shares the kept values, which must not leak into it.
+        var txt2img = WorkflowRequirements.From(WorkflowFixtures.Load("txt2img_sd15.json"));
+        var key = txt2img.Key;
+        Assert.Equal([Checkpoint], txt2img.Checkpoints);
+
+        var tagged = txt2img with { Tags = ["gpu"] };
+        var otherModel = txt2img with { Models = [new ModelRequirement("4", "CheckpointLoaderSimple", "ckpt_name", "other.safetensors")] };
+
+        Assert.Equal(WorkflowRequirements.From(WorkflowFixtures.Load("txt2img_sd15.json"), ["gpu"]).Key, tagged.Key);
+        Assert.NotEqual(key, tagged.Key);
+        Assert.NotEqual(key, otherModel.Key);
+        Assert.Equal(["other.safetensors"], otherModel.Checkpoints);
+        Assert.Same(txt2img.Key, txt2img.Key);
+        Assert.Same(txt2img.Checkpoints, txt2img.Checkpoints);
+    }
+
+    [Fact]
     public void Key_SameNeedsDifferentNodeIds_EqualAndChangesWithModelOrTag()
     {
         var a = WorkflowRequirements.From(Workflow.Parse(
