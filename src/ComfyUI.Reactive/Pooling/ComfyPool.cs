@@ -44,6 +44,7 @@ public sealed partial class ComfyPool : IAsyncDisposable, IDisposable
     private readonly Dictionary<ServerId, PoolServer> _servers = [];
     private readonly ConcurrentDictionary<string, PoolJobRun> _runs = new(StringComparer.Ordinal);
     private readonly Subject<PoolEvent> _events = new();
+    private RequirementsByHash? _lastRequirements;
     private readonly object _eventsGate = new();
     private readonly IDisposable _attemptFailures;
     private bool _eventsCompleted;
@@ -184,8 +185,34 @@ public sealed partial class ComfyPool : IAsyncDisposable, IDisposable
         options ??= new PoolJobOptions();
         options.Validate();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return new PoolJob(this, workflow, options, WorkflowRequirements.From(workflow, options.Tags));
+        return new PoolJob(this, workflow, options, RequirementsOf(workflow, options.Tags));
     }
+
+    /// <summary>
+    /// A batch runs one template with a new prompt or seed per job: those copies share the template's structural hash
+    /// (computed once), and the requirements are a function of the structure, so the last ones are reused instead of
+    /// extracted (and their key hashed) per job. Only for untagged jobs whose hash is already known: computing a hash
+    /// just to look up would cost as much as extracting.
+    /// </summary>
+    private WorkflowRequirements RequirementsOf(Workflow workflow, IReadOnlyList<string> tags)
+    {
+        if (tags.Count > 0 || !workflow.HasHash)
+        {
+            return WorkflowRequirements.From(workflow, tags);
+        }
+
+        var last = Volatile.Read(ref _lastRequirements);
+        if (last is not null && ReferenceEquals(last.Hash, workflow.Hash))
+        {
+            return last.Requirements;
+        }
+
+        var requirements = WorkflowRequirements.From(workflow, tags);
+        Volatile.Write(ref _lastRequirements, new RequirementsByHash(workflow.Hash, requirements));
+        return requirements;
+    }
+
+    private sealed record RequirementsByHash(string Hash, WorkflowRequirements Requirements);
 
     /// <summary>Runs <paramref name="workflow"/> once on a server of the pool and returns its result.</summary>
     /// <param name="workflow">The workflow.</param>

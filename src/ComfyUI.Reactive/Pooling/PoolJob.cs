@@ -34,6 +34,9 @@ public sealed class PoolJob : IObservable<JobUpdate>
         _requirements = requirements;
     }
 
+    /// <summary>What a server must have to run it (extracted when the job was created).</summary>
+    internal WorkflowRequirements Requirements => _requirements;
+
     /// <summary>The workflow each subscription runs (seeds of <c>-1</c> are drawn fresh per attempt).</summary>
     public Workflow Workflow { get; }
 
