@@ -82,9 +82,11 @@ public sealed class AdminRouteTests
         // Reset clears every knob at once.
         await Knob("fail-node", """{"class_type": "ImageInvert"}""");
         await Knob("reset");
-        await using var again = await RawClient.ConnectAsync(emulator.BaseAddress, "admin", featureFlags: false);
+        // A new client id: the dropped socket's late cleanup removes whatever is registered under its id, a newer socket
+        // included, as ComfyUI does (PROTOCOL.md §3.1), which made reusing "admin" here fail about one run in five.
+        await using var again = await RawClient.ConnectAsync(emulator.BaseAddress, "admin-again", featureFlags: false);
         workflow["1"]!["inputs"]!["color"] = 3;
-        await again.WaitForDoneAsync(await Fixture.SubmitAsync(http, workflow, "admin"));
+        await again.WaitForDoneAsync(await Fixture.SubmitAsync(http, workflow, "admin-again"));
         Assert.DoesNotContain(again.Seen, f => f.Text is not null && f.Type == "execution_error");
 
         // Bad requests say why.
