@@ -183,6 +183,7 @@ public sealed class NodeSchemaCatalog
 internal sealed record DeclaredInput(string Name, InputSpec Spec, bool Required);
 
 /// <summary>What <see cref="NodeSchemaCatalog.DeclarationsOf"/> keeps per node schema.</summary>
-/// <param name="Inputs">Declared inputs, required then optional, in declared order.</param>
+/// <param name="Inputs">Declared inputs, required then optional, in declared order (an array: walked per node per
+/// submission without an enumerator).</param>
 /// <param name="Names">Their names and the hidden inputs' names: every input name the node accepts.</param>
-internal sealed record NodeDeclarations(IReadOnlyList<DeclaredInput> Inputs, IReadOnlySet<string> Names);
+internal sealed record NodeDeclarations(DeclaredInput[] Inputs, IReadOnlySet<string> Names);
