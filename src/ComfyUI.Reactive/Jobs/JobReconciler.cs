@@ -187,7 +187,12 @@ internal sealed class JobReconciler(ServerSession session, JobRouter router, ILo
 
     private async Task ApplyQueueAsync(QueueState queue, long sequence, long epoch, Func<TrackedJob, bool> checkDeparted, bool graceWhileConnected)
     {
-        var running = new HashSet<string>(queue.Running.Select(i => i.PromptId), StringComparer.Ordinal);
+        var running = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < queue.Running.Count; i++)
+        {
+            running.Add(queue.Running[i].PromptId);
+        }
+
         var ours = false;
         foreach (var id in running)
         {

@@ -1,4 +1,4 @@
-using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using ComfyUI.Reactive.Jobs.Progress;
 using ComfyUI.Reactive.Models;
 
@@ -87,10 +87,12 @@ internal readonly record struct JobState
     public double CurrentMax { get; init; }
 
     /// <summary>The UI outputs seen per node (null: a cached node whose UI is only in the history).</summary>
-    public ImmutableDictionary<string, NodeOutput?> Outputs { get; init; } = ImmutableDictionary<string, NodeOutput?>.Empty;
+    [JsonConverter(typeof(NodeMap<NodeOutput>.Converter))]
+    public NodeMap<NodeOutput?> Outputs { get; init; } = NodeMap<NodeOutput?>.Empty;
 
     /// <summary>How long each node ran, by the executing frames that began and ended it.</summary>
-    public ImmutableDictionary<string, NodeTime> NodeTimes { get; init; } = ImmutableDictionary<string, NodeTime>.Empty;
+    [JsonConverter(typeof(NodeMap<NodeTime>.Converter))]
+    public NodeMap<NodeTime> NodeTimes { get; init; } = NodeMap<NodeTime>.Empty;
 
     /// <summary>The nodes expected to run or come from the cache (0 until posted: every node of the graph counts).</summary>
     public int ExpectedCount { get; init; }
@@ -98,11 +100,11 @@ internal readonly record struct JobState
     public ProgressEstimate Progress { get; init; } = ProgressEstimate.Empty;
 
     /// <summary>A cached node reached in the run sent <c>output: null</c>: its UI is only in the history.</summary>
-    public bool HasOutputOnlyInHistory => Outputs.Values.Any(static o => o is null);
+    public bool HasOutputOnlyInHistory => Outputs.AnyNull();
 }
 
 /// <summary>How long one node ran.</summary>
-/// <remarks>A class wrapping the <see cref="TimeSpan"/>: as a struct value the job state's dictionary would need its own
-/// compiled copy of <see cref="ImmutableDictionary{TKey, TValue}"/> (see <see cref="Progress.NodeProgress"/>).</remarks>
+/// <remarks>A class wrapping the <see cref="TimeSpan"/>: as a struct value the job state's map would need its own
+/// compiled copy of <see cref="NodeMap{TValue}"/> (see <see cref="Progress.NodeProgress"/>).</remarks>
 /// <param name="Duration">From its start to its end.</param>
 internal sealed record NodeTime(TimeSpan Duration);

@@ -118,13 +118,30 @@ internal static class JobSubmission
                 return all;
             }
 
-            roots = [.. prompt.EnumerateObject()
-                .Where(n => Workflow.ClassTypeOf(n.Value) is { } c && catalog.TryGetNode(c, out var info) && info.OutputNode)
-                .Select(n => n.Name)];
+            var outputs = new List<string>();
+            foreach (var node in prompt.EnumerateObject())
+            {
+                if (Workflow.ClassTypeOf(node.Value) is { } classType && catalog.TryGetNode(classType, out var info) && info.OutputNode)
+                {
+                    outputs.Add(node.Name);
+                }
+            }
+
+            roots = outputs;
         }
 
+        // Loops, not LINQ: this runs once per job, and every LINQ operator on the path is code the runtime compiles again
+        // once it is hot ("Whole-process cost" in docs/benchmarks.md).
         var expected = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>(roots.Where(all.Contains));
+        var stack = new Stack<string>();
+        for (var i = 0; i < roots.Count; i++)
+        {
+            if (all.Contains(roots[i]))
+            {
+                stack.Push(roots[i]);
+            }
+        }
+
         while (stack.TryPop(out var id))
         {
             if (!expected.Add(id) || !prompt.TryGetProperty(id, out var node) || Workflow.InputsOf(node) is not { } inputs)

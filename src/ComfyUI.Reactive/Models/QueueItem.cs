@@ -43,10 +43,19 @@ public sealed class QueueItem
     /// <summary>Returns <c>#number prompt_id</c>.</summary>
     public override string ToString() => $"#{Number} {PromptId}";
 
-    internal static IReadOnlyList<QueueItem> InRunOrder(IReadOnlyList<QueueItem>? items) =>
-        items is null or { Count: 0 }
-            ? []
-            : [.. items.OrderBy(i => i.Number).ThenBy(i => i.PromptId, StringComparer.Ordinal)];
+    internal static IReadOnlyList<QueueItem> InRunOrder(IReadOnlyList<QueueItem>? items)
+    {
+        if (items is null or { Count: 0 })
+        {
+            return [];
+        }
+
+        // Sorted by (number, prompt id) without LINQ's ordering machinery: queues are read twice a second per server
+        // while jobs wait.
+        var ordered = new List<QueueItem>(items);
+        ordered.Sort(static (a, b) => a.Number != b.Number ? a.Number.CompareTo(b.Number) : string.CompareOrdinal(a.PromptId, b.PromptId));
+        return ordered;
+    }
 
     internal static QueueItem FromJson(JsonElement element)
     {
@@ -55,28 +64,38 @@ public sealed class QueueItem
             throw new JsonException($"A queue item must be a JSON array, got {element.ValueKind}.");
         }
 
-        var parts = element.EnumerateArray().ToArray();
+        var length = element.GetArrayLength();
         JsonElement extra = EmptyObject;
         JsonElement outputs = default;
-        if (parts.Length > 3)
+        if (length > 3)
         {
             // Local servers: [.., extra_data (object), outputs (array)]; the cloud: [.., outputs (array), metadata (object)].
-            (outputs, extra) = parts[3].ValueKind == JsonValueKind.Array
-                ? (parts[3], parts.Length > 4 ? parts[4] : EmptyObject)
-                : (parts.Length > 4 ? parts[4] : default, parts[3]);
+            (outputs, extra) = element[3].ValueKind == JsonValueKind.Array
+                ? (element[3], length > 4 ? element[4] : EmptyObject)
+                : (length > 4 ? element[4] : default, element[3]);
         }
 
         return new QueueItem
         {
-            Number = parts.Length > 0 ? ReadNumber(parts[0]) : 0,
-            PromptId = parts.Length > 1 && parts[1].ValueKind == JsonValueKind.String ? parts[1].GetString()! : string.Empty,
-            Prompt = parts.Length > 2 ? parts[2].Clone() : default,
+            Number = length > 0 ? ReadNumber(element[0]) : 0,
+            PromptId = length > 1 && element[1].ValueKind == JsonValueKind.String ? element[1].GetString()! : string.Empty,
+            Prompt = length > 2 ? element[2].Clone() : default,
             ExtraData = extra.ValueKind == JsonValueKind.Object ? extra.Clone() : EmptyObject,
-            OutputsToExecute = outputs.ValueKind == JsonValueKind.Array
-                ? [.. outputs.EnumerateArray().Select(o => o.ValueKind == JsonValueKind.String ? o.GetString()! : o.GetRawText())]
-                : [],
+            OutputsToExecute = outputs.ValueKind == JsonValueKind.Array ? OutputIds(outputs) : [],
             Raw = element.Clone(),
         };
+    }
+
+    private static string[] OutputIds(JsonElement outputs)
+    {
+        var ids = new string[outputs.GetArrayLength()];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var id = outputs[i];
+            ids[i] = id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText();
+        }
+
+        return ids;
     }
 
     private static double ReadNumber(JsonElement value) => value.ValueKind switch

@@ -4,7 +4,7 @@ namespace ComfyUI.Reactive.Pooling;
 /// The in-process <see cref="IPoolQueue"/>: thread-safe (one lock), nothing persisted.
 /// </summary>
 /// <remarks>
-/// Pending items are grouped by (requirements key, workflow hash); each group is a sorted set by (priority descending,
+/// Pending items are grouped by requirements key, then workflow hash; each group is a sorted set by (priority descending,
 /// enqueue order). Capability and cooldown are properties of a whole group, so <see cref="Reserve"/> asks the filter once
 /// per group and then looks at the group's head: O(G + log n) for G distinct groups, G being small in practice (the
 /// number of different pipelines waiting). Items the server may not take (<see cref="IReservationFilter.MayTake"/>, i.e.
@@ -21,7 +21,9 @@ public sealed class InMemoryPoolQueue : IPoolQueue
     });
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<(string Requirements, string Hash), SortedSet<Entry>> _groups = [];
+    // Requirements key, then workflow hash. Nested rather than keyed by a tuple: a dictionary keyed by a tuple gets its
+    // own compiled copy of the dictionary's code in every process, string keys share the framework's precompiled one.
+    private readonly Dictionary<string, Dictionary<string, SortedSet<Entry>>> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Entry> _reserved = new(StringComparer.Ordinal);
     private long _sequence;
@@ -74,38 +76,37 @@ public sealed class InMemoryPoolQueue : IPoolQueue
         {
             Entry? best = null;
             var bestScarcity = 0;
-            Dictionary<string, int>? scarcities = null;
-            foreach (var ((requirementsKey, hash), group) in _groups)
+            foreach (var (_, byHash) in _groups)
             {
-                var head = group.Min!;
-                if (best is not null && head.Item.Priority < best.Item.Priority)
+                // Every group under one requirements key has the same capable servers: count them once.
+                int? scarcity = null;
+                foreach (var (hash, group) in byHash)
                 {
-                    // Nothing in this group can beat the best so far.
-                    continue;
-                }
+                    var head = group.Min!;
+                    if (best is not null && head.Item.Priority < best.Item.Priority)
+                    {
+                        // Nothing in this group can beat the best so far.
+                        continue;
+                    }
 
-                var requirements = head.Item.Requirements;
-                if (!filter.CanRun(requirements) || filter.IsCoolingDown(hash))
-                {
-                    continue;
-                }
+                    var requirements = head.Item.Requirements;
+                    if (!filter.CanRun(requirements) || filter.IsCoolingDown(hash))
+                    {
+                        continue;
+                    }
 
-                var candidate = FirstTakeable(group, filter);
-                if (candidate is null)
-                {
-                    continue;
-                }
+                    var candidate = FirstTakeable(group, filter);
+                    if (candidate is null)
+                    {
+                        continue;
+                    }
 
-                scarcities ??= new Dictionary<string, int>(StringComparer.Ordinal);
-                if (!scarcities.TryGetValue(requirementsKey, out var scarcity))
-                {
-                    scarcities[requirementsKey] = scarcity = filter.CapableServerCount(requirements);
-                }
-
-                if (best is null || IsBetter(candidate, scarcity, best, bestScarcity))
-                {
-                    best = candidate;
-                    bestScarcity = scarcity;
+                    scarcity ??= filter.CapableServerCount(requirements);
+                    if (best is null || IsBetter(candidate, scarcity.Value, best, bestScarcity))
+                    {
+                        best = candidate;
+                        bestScarcity = scarcity.Value;
+                    }
                 }
             }
 
@@ -222,10 +223,15 @@ public sealed class InMemoryPoolQueue : IPoolQueue
 
     private void AddPending(Entry entry)
     {
-        var key = (entry.Item.Requirements.Key, entry.Item.WorkflowHash);
-        if (!_groups.TryGetValue(key, out var group))
+        var requirementsKey = entry.Item.Requirements.Key;
+        if (!_groups.TryGetValue(requirementsKey, out var byHash))
         {
-            _groups[key] = group = new SortedSet<Entry>(GroupOrder);
+            _groups[requirementsKey] = byHash = new Dictionary<string, SortedSet<Entry>>(StringComparer.Ordinal);
+        }
+
+        if (!byHash.TryGetValue(entry.Item.WorkflowHash, out var group))
+        {
+            byHash[entry.Item.WorkflowHash] = group = new SortedSet<Entry>(GroupOrder);
         }
 
         group.Add(entry);
@@ -234,12 +240,17 @@ public sealed class InMemoryPoolQueue : IPoolQueue
 
     private void RemovePending(Entry entry)
     {
-        var key = (entry.Item.Requirements.Key, entry.Item.WorkflowHash);
-        var group = _groups[key];
+        var requirementsKey = entry.Item.Requirements.Key;
+        var byHash = _groups[requirementsKey];
+        var group = byHash[entry.Item.WorkflowHash];
         group.Remove(entry);
         if (group.Count == 0)
         {
-            _groups.Remove(key);
+            byHash.Remove(entry.Item.WorkflowHash);
+            if (byHash.Count == 0)
+            {
+                _groups.Remove(requirementsKey);
+            }
         }
 
         _pending.Remove(entry.Item.Id);

@@ -60,7 +60,15 @@ internal sealed partial class PoolScheduler
     private List<Attempt> DecideLocked()
     {
         var starts = new List<Attempt>();
-        var free = _servers.Values.Where(s => InRotation(s) && s.InFlight < s.Capacity).ToList();
+        var free = new List<Slot>(_servers.Count);
+        foreach (var slot in _servers.Values)
+        {
+            if (InRotation(slot) && slot.InFlight < slot.Capacity)
+            {
+                free.Add(slot);
+            }
+        }
+
         var revisit = new List<Slot>();
         while (free.Count > 0)
         {
@@ -97,10 +105,15 @@ internal sealed partial class PoolScheduler
                 continue;
             }
 
-            var tier = free
-                .Where(s => s.InFlight == asking.InFlight && (ReferenceEquals(s, asking) || new Filter(this, s).MayRun(item)))
-                .Select(s => s.Id)
-                .ToList();
+            var tier = new List<ServerId>(free.Count);
+            foreach (var slot in free)
+            {
+                if (slot.InFlight == asking.InFlight && (ReferenceEquals(slot, asking) || new Filter(this, slot).MayRun(item)))
+                {
+                    tier.Add(slot.Id);
+                }
+            }
+
             var target = _servers[CheckpointAffinity.Choose(item.Requirements, tier, s => _servers[s].LastCheckpoint)];
             var now = _clock.Now;
             var attempt = new Attempt(state, target, item, now);

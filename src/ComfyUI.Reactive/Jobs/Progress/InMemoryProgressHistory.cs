@@ -8,8 +8,8 @@ namespace ComfyUI.Reactive.Jobs.Progress;
 public sealed class InMemoryProgressHistory : IProgressHistory
 {
     private readonly int _capacity;
-    private readonly Dictionary<string, LinkedListNode<(string Hash, Dictionary<string, NodeCost> Costs)>> _byHash = new(StringComparer.Ordinal);
-    private readonly LinkedList<(string Hash, Dictionary<string, NodeCost> Costs)> _recency = new();
+    private readonly Dictionary<string, LinkedListNode<Remembered>> _byHash = new(StringComparer.Ordinal);
+    private readonly LinkedList<Remembered> _recency = new();
     private readonly Lock _gate = new();
 
     /// <summary>Creates an empty history.</summary>
@@ -50,7 +50,7 @@ public sealed class InMemoryProgressHistory : IProgressHistory
             }
             else
             {
-                entry = new LinkedListNode<(string, Dictionary<string, NodeCost>)>((workflowHash, new Dictionary<string, NodeCost>(StringComparer.Ordinal)));
+                entry = new LinkedListNode<Remembered>(new Remembered(workflowHash));
                 _byHash[workflowHash] = entry;
             }
 
@@ -79,5 +79,14 @@ public sealed class InMemoryProgressHistory : IProgressHistory
         }
 
         return new NodeCost((previous.Duration + measured.Duration) / 2, measured.Steps);
+    }
+
+    /// <summary>One workflow's costs. A class, not a tuple: a list of tuples gets its own compiled copy of the list's
+    /// code in every process, a list of classes shares the framework's precompiled one.</summary>
+    private sealed class Remembered(string hash)
+    {
+        public string Hash { get; } = hash;
+
+        public Dictionary<string, NodeCost> Costs { get; } = new(StringComparer.Ordinal);
     }
 }

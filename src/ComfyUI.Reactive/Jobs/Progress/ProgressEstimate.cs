@@ -1,4 +1,4 @@
-using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace ComfyUI.Reactive.Jobs.Progress;
 
@@ -12,10 +12,9 @@ internal enum NodeRunStatus
 }
 
 /// <summary>One node of a run as the estimate sees it (plain data: part of the job's state).</summary>
-/// <remarks>A class, not a struct: as the value of the estimate's <see cref="ImmutableDictionary{TKey, TValue}"/> a struct
-/// makes the runtime compile that whole dictionary again for it (several hundred methods, each up to three times as
-/// tiering recompiles hot code), while a reference type shares the code every other reference-valued dictionary uses,
-/// precompiled in the framework (see "Whole-process cost" in <c>docs/benchmarks.md</c>).</remarks>
+/// <remarks>A class, not a struct: as the value of the estimate's <see cref="NodeMap{TValue}"/> a struct would make the
+/// runtime compile that map's code again for it (each method up to three times, as tiering recompiles hot code), while
+/// a reference type shares the code the package precompiles (see "Whole-process cost" in <c>docs/benchmarks.md</c>).</remarks>
 internal sealed record NodeProgress
 {
     /// <summary>A node not reached yet.</summary>
@@ -39,7 +38,7 @@ internal sealed record NodeProgress
 /// of them before the run.
 /// </summary>
 /// <remarks>A value inside the <see cref="JobState"/> struct that round-trips through JSON: only the nodes reached so far
-/// are stored, so a change allocates only a dictionary node.</remarks>
+/// are stored, so a change copies only their references.</remarks>
 internal readonly record struct ProgressEstimate
 {
     public static readonly ProgressEstimate Empty = new();
@@ -52,8 +51,8 @@ internal readonly record struct ProgressEstimate
     }
 
     /// <summary>The nodes reached so far (absent: pending).</summary>
-    public ImmutableDictionary<string, NodeProgress> Nodes { get; init; } =
-        ImmutableDictionary<string, NodeProgress>.Empty.WithComparers(StringComparer.Ordinal);
+    [JsonConverter(typeof(NodeMap<NodeProgress>.Converter))]
+    public NodeMap<NodeProgress> Nodes { get; init; } = NodeMap<NodeProgress>.Empty;
 
     /// <summary>The node running now, if any.</summary>
     public string? Running { get; init; }
@@ -76,9 +75,22 @@ internal readonly record struct ProgressEstimate
     public bool Advanced => Fraction > Reported + 1e-9;
 
     /// <summary>What each node that ran cost, for <see cref="IProgressHistory.Record"/> after a success.</summary>
-    public IReadOnlyDictionary<string, NodeCost> MeasuredCosts =>
-        Nodes.Where(static n => n.Value is { Status: NodeRunStatus.Done, Duration: not null })
-            .ToDictionary(static n => n.Key, static n => new NodeCost(n.Value.Duration!.Value, n.Value.Max), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, NodeCost> MeasuredCosts
+    {
+        get
+        {
+            var costs = new Dictionary<string, NodeCost>(StringComparer.Ordinal);
+            foreach (var (id, node) in Nodes)
+            {
+                if (node is { Status: NodeRunStatus.Done, Duration: { } duration })
+                {
+                    costs[id] = new NodeCost(duration, node.Max);
+                }
+            }
+
+            return costs;
+        }
+    }
 
     public ProgressEstimate MarkReported() => Reported == Fraction ? this : this with { Reported = Fraction };
 

@@ -21,7 +21,14 @@ internal sealed class ProgressPlan
         if (learnt is { Count: > 0 })
         {
             Learnt = learnt;
-            var durations = learnt.Values.Select(static c => c.Duration.TotalSeconds).Order().ToArray();
+            var durations = new double[learnt.Count];
+            var i = 0;
+            foreach (var cost in learnt.Values)
+            {
+                durations[i++] = cost.Duration.TotalSeconds;
+            }
+
+            Array.Sort(durations);
             FallbackSeconds = durations[durations.Length / 2];
         }
     }
