@@ -71,13 +71,13 @@ internal sealed class JobReconciler(ServerSession session, JobRouter router, ILo
         _scheduler.Schedule(due, () => _ = RefreshQueueAsync());
     }
 
-    private async Task RefreshQueueAsync()
+    private Task RefreshQueueAsync()
     {
         Volatile.Write(ref _lastQueueRefreshTicks, _scheduler.Now.UtcTicks);
         Volatile.Write(ref _queueRefreshArmed, 0);
 
         // A queued job missing from the queue finished quickly or was deleted by someone else: ask the history.
-        await ReadAndApplyQueueAsync(static j => j.IsQueued, graceWhileConnected: true).ConfigureAwait(false);
+        return ReadAndApplyQueueAsync(static j => j.IsQueued, graceWhileConnected: true);
     }
 
     /// <summary>Reads <c>/queue</c> and applies it to the jobs <paramref name="which"/> selects. A failed read is left to

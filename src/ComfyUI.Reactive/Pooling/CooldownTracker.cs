@@ -96,7 +96,8 @@ internal sealed class CooldownTracker : IDisposable
         ArgumentNullException.ThrowIfNull(workflowHash);
         lock (_lock)
         {
-            if (_states.TryGetValue((server, workflowHash), out var state) && state.Until is null)
+            // Count first: with no failure on record (the usual case) the pair is not hashed at all, once per job.
+            if (_states.Count > 0 && _states.TryGetValue((server, workflowHash), out var state) && state.Until is null)
             {
                 _states.Remove((server, workflowHash));
             }
@@ -112,7 +113,8 @@ internal sealed class CooldownTracker : IDisposable
         lock (_lock)
         {
             // By the clock, not by the timer: a timer that has not run yet must not extend a cooldown.
-            return _states.TryGetValue((server, workflowHash), out var state) && state.Until is { } until && _scheduler.Now < until;
+            // Count first: asked for every waiting group at every decision, and usually nothing is on record.
+            return _states.Count > 0 && _states.TryGetValue((server, workflowHash), out var state) && state.Until is { } until && _scheduler.Now < until;
         }
     }
 
