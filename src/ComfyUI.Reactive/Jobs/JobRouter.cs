@@ -26,7 +26,7 @@ internal sealed class JobRouter(IScheduler scheduler, Action statusSeen)
     private readonly Action _statusSeen = statusSeen;
     private readonly ConcurrentDictionary<string, TrackedJob> _jobs = new(StringComparer.Ordinal);
     private readonly object _unmatchedGate = new();
-    private readonly Queue<(long Ticks, ComfyEvent Event)> _unmatched = new();
+    private readonly Queue<HeldEvent> _unmatched = new();
 
     // The job this client's server runs, for frames without a prompt id. Set only from confirmed sources: an event of
     // that prompt on the current connection, or a /queue snapshot asked for after the current connection was made.
@@ -195,7 +195,7 @@ internal sealed class JobRouter(IScheduler scheduler, Action statusSeen)
                     _unmatched.Dequeue();
                 }
 
-                _unmatched.Enqueue((_scheduler.Now.UtcTicks, e));
+                _unmatched.Enqueue(new HeldEvent(_scheduler.Now.UtcTicks, e));
             }
 
             return false;
@@ -243,10 +243,11 @@ internal sealed class JobRouter(IScheduler scheduler, Action statusSeen)
             var replayRunning = false;
             for (var i = _unmatched.Count; i > 0; i--)
             {
-                var (ticks, e) = _unmatched.Dequeue();
+                var held = _unmatched.Dequeue();
+                var (ticks, e) = held;
                 if (e.PromptId != serverPromptId)
                 {
-                    _unmatched.Enqueue((ticks, e));
+                    _unmatched.Enqueue(held);
                 }
                 else if (ticks >= oldest)
                 {
@@ -308,4 +309,8 @@ internal sealed class JobRouter(IScheduler scheduler, Action statusSeen)
             _heldReplay = null;
         }
     }
+
+    /// <summary>An event kept for a possible re-key, with when it arrived. A class, not a tuple: a queue of it shares the
+    /// framework's precompiled code (see <c>SharedGenericCodeTests</c>).</summary>
+    private sealed record HeldEvent(long Ticks, ComfyEvent Event);
 }

@@ -15,8 +15,8 @@ internal sealed class CooldownTracker : IDisposable
 {
     private readonly IScheduler _scheduler;
     private readonly Lock _lock = new();
-    private readonly Dictionary<(ServerId Server, string Hash), State> _states = [];
-    private readonly Subject<(ServerId Server, string Hash)> _expired = new();
+    private readonly Dictionary<CooldownPair, State> _states = [];
+    private readonly Subject<CooldownPair> _expired = new();
     private bool _disposed;
 
     /// <summary>Creates a tracker.</summary>
@@ -40,7 +40,7 @@ internal sealed class CooldownTracker : IDisposable
     public TimeSpan Period { get; }
 
     /// <summary>Emits a pair when its cooldown ends (on the scheduler), so the caller can offer it work again.</summary>
-    public IObservable<(ServerId Server, string Hash)> Expired => _expired;
+    public IObservable<CooldownPair> Expired => _expired;
 
     private bool Enabled => Threshold > 0 && Period > TimeSpan.Zero;
 
@@ -56,7 +56,7 @@ internal sealed class CooldownTracker : IDisposable
             return false;
         }
 
-        var key = (server, workflowHash);
+        var key = new CooldownPair(server, workflowHash);
         lock (_lock)
         {
             if (_disposed)
@@ -97,9 +97,9 @@ internal sealed class CooldownTracker : IDisposable
         lock (_lock)
         {
             // Count first: with no failure on record (the usual case) the pair is not hashed at all, once per job.
-            if (_states.Count > 0 && _states.TryGetValue((server, workflowHash), out var state) && state.Until is null)
+            if (_states.Count > 0 && _states.TryGetValue(new CooldownPair(server, workflowHash), out var state) && state.Until is null)
             {
-                _states.Remove((server, workflowHash));
+                _states.Remove(new CooldownPair(server, workflowHash));
             }
         }
     }
@@ -114,7 +114,7 @@ internal sealed class CooldownTracker : IDisposable
         {
             // By the clock, not by the timer: a timer that has not run yet must not extend a cooldown.
             // Count first: asked for every waiting group at every decision, and usually nothing is on record.
-            return _states.Count > 0 && _states.TryGetValue((server, workflowHash), out var state) && state.Until is { } until && _scheduler.Now < until;
+            return _states.Count > 0 && _states.TryGetValue(new CooldownPair(server, workflowHash), out var state) && state.Until is { } until && _scheduler.Now < until;
         }
     }
 
@@ -127,7 +127,7 @@ internal sealed class CooldownTracker : IDisposable
     {
         lock (_lock)
         {
-            return _states.TryGetValue((server, workflowHash), out var state) && state.Until is not null;
+            return _states.TryGetValue(new CooldownPair(server, workflowHash), out var state) && state.Until is not null;
         }
     }
 
@@ -168,7 +168,7 @@ internal sealed class CooldownTracker : IDisposable
         _expired.Dispose();
     }
 
-    private void End((ServerId Server, string Hash) key, State state)
+    private void End(CooldownPair key, State state)
     {
         lock (_lock)
         {
@@ -192,3 +192,9 @@ internal sealed class CooldownTracker : IDisposable
         public IDisposable? Timer { get; set; }
     }
 }
+
+/// <summary>A server and a workflow hash, the unit a cooldown applies to. A class, not a tuple: the tracker's dictionary
+/// and subject share the framework's precompiled code (see <c>SharedGenericCodeTests</c>).</summary>
+/// <param name="Server">The server.</param>
+/// <param name="Hash">The workflow's structural hash.</param>
+internal sealed record CooldownPair(ServerId Server, string Hash);

@@ -5,12 +5,12 @@ namespace ComfyUI.Reactive.Pooling;
 internal sealed partial class PoolScheduler
 {
     private void Stage(Slot slot) =>
-        _outbox.Add((new ServerStatus(slot.Id, StateOf(slot), slot.InFlight, slot.Capacity), ++_statusVersion));
+        _outbox.Add(new VersionedStatus(new ServerStatus(slot.Id, StateOf(slot), slot.InFlight, slot.Capacity), ++_statusVersion));
 
     /// <summary>Publishes staged statuses outside the lock; versions keep the board right if two flushes race.</summary>
     private void Flush()
     {
-        List<(ServerStatus Status, long Version)> staged;
+        List<VersionedStatus> staged;
         List<Action> notices;
         lock (_lock)
         {

@@ -54,7 +54,7 @@ internal sealed partial class PoolScheduler : IDisposable
     private readonly IDisposable _cooldownSubscription;
     private readonly SerialDisposable _retryWake = new();
     private readonly Subject<AttemptFailure> _attemptFailures = new();
-    private List<(ServerStatus Status, long Version)> _outbox = [];
+    private List<VersionedStatus> _outbox = [];
     private List<Action> _notices = [];
     private DateTimeOffset? _retryWakeDue;
     private bool _passedOverBusy;

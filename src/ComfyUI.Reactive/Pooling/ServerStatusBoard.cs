@@ -16,7 +16,7 @@ namespace ComfyUI.Reactive.Pooling;
 internal sealed class ServerStatusBoard : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<ServerId, (ServerStatus Status, long Version)> _latest = [];
+    private readonly Dictionary<ServerId, VersionedStatus> _latest = [];
     private readonly List<ServerId> _order = [];
     private readonly Subject<ServerStatus> _changes = new();
     private bool _disposed;
@@ -71,7 +71,7 @@ internal sealed class ServerStatusBoard : IDisposable
                 {
                     if (latest.Version < version)
                     {
-                        _latest[status.Server] = (status, version);
+                        _latest[status.Server] = new VersionedStatus(status, version);
                     }
 
                     return false;
@@ -82,7 +82,7 @@ internal sealed class ServerStatusBoard : IDisposable
                 _order.Add(status.Server);
             }
 
-            _latest[status.Server] = (status, version);
+            _latest[status.Server] = new VersionedStatus(status, version);
             _changes.OnNext(status);
             return true;
         }
@@ -104,3 +104,9 @@ internal sealed class ServerStatusBoard : IDisposable
         }
     }
 }
+
+/// <summary>A server's status and the version it was computed at. A class, not a tuple: lists and dictionaries of it share
+/// the framework's precompiled code (see <c>SharedGenericCodeTests</c>).</summary>
+/// <param name="Status">The status.</param>
+/// <param name="Version">Grows with every status the publisher computes.</param>
+internal sealed record VersionedStatus(ServerStatus Status, long Version);

@@ -35,6 +35,41 @@ public sealed class SharedGenericCodeTests
     }
 
     [Fact]
+    public void Fields_AndProperties_OnThePerJobPath_HoldNoGenericTypeOverATuple()
+    {
+        // A tuple is a struct too: a dictionary keyed by (string, string) or a list of (string, long) compiles its own copy
+        // just the same. The per-job path (jobs, pool, events, transport, sessions) uses classes or nested maps instead.
+        var sdk = typeof(ComfyClient).Assembly;
+        var offenders = new List<string>();
+        // Compiler-generated types (async state machines, closures) are left out, as in the rule above.
+        var perJob = sdk.GetTypes().Where(t =>
+            !t.FullName!.Contains('<', StringComparison.Ordinal) && PerJobNamespaces.Any(n => t.Namespace?.StartsWith(n, StringComparison.Ordinal) == true));
+        foreach (var type in perJob)
+        {
+            var members = type.GetFields(Everything).Select(f => (f.Name, Type: f.FieldType))
+                .Concat(type.GetProperties(Everything).Select(p => (p.Name, Type: p.PropertyType)));
+            foreach (var (name, memberType) in members)
+            {
+                if (TupleArguments(memberType).FirstOrDefault() is { } argument)
+                {
+                    offenders.Add($"{type.FullName}.{name}: {memberType.Name} over {argument}");
+                }
+            }
+        }
+
+        Assert.True(offenders.Count == 0, "generic types over tuples on the per-job path:\n" + string.Join('\n', offenders));
+    }
+
+    [Fact]
+    public void TheTupleRule_FindsATupleArgument()
+    {
+        Assert.NotEmpty(TupleArguments(typeof(Dictionary<(string, string), int>)));
+        Assert.NotEmpty(TupleArguments(typeof(LinkedList<(string, List<int>)>)));
+        Assert.Empty(TupleArguments(typeof(Dictionary<string, Dictionary<string, int>>)));
+        Assert.Empty(TupleArguments(typeof(Func<(string, int), bool>)));
+    }
+
+    [Fact]
     public void TheRule_FindsAStructArgument()
     {
         Assert.NotEmpty(StructArguments(typeof(Dictionary<string, Sample>), typeof(SharedGenericCodeTests).Assembly));
@@ -63,6 +98,28 @@ public sealed class SharedGenericCodeTests
             ? []
             : arguments.Where(a => a.IsValueType && !a.IsEnum && a.Assembly == sdk && !a.Name.Contains('<', StringComparison.Ordinal) && !a.Name.StartsWith("__", StringComparison.Ordinal));
         return own.Concat(arguments.SelectMany(a => StructArguments(a, sdk)));
+    }
+
+    private static readonly string[] PerJobNamespaces =
+        ["ComfyUI.Reactive.Jobs", "ComfyUI.Reactive.Pooling", "ComfyUI.Reactive.Events", "ComfyUI.Reactive.Transport", "ComfyUI.Reactive.Sessions"];
+
+    /// <summary>Value tuples among the generic arguments, at any depth (delegates not counted, as above).</summary>
+    private static IEnumerable<string> TupleArguments(Type type)
+    {
+        if (typeof(Delegate).IsAssignableFrom(type))
+        {
+            return [];
+        }
+
+        if (!type.IsGenericType)
+        {
+            return type.IsArray ? TupleArguments(type.GetElementType()!) : [];
+        }
+
+        return type.GetGenericArguments().SelectMany(a =>
+            a.IsGenericType && a.FullName?.StartsWith("System.ValueTuple`", StringComparison.Ordinal) == true
+                ? [a.ToString()]
+                : TupleArguments(a));
     }
 
     private readonly record struct Sample(int Value);
