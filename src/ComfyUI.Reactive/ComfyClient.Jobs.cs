@@ -45,7 +45,8 @@ public sealed partial class ComfyClient
 
     /// <summary>
     /// The server's node schemas (<c>GET /object_info</c>), fetched once per client on first use and shared by every
-    /// job's validation and a pool's capability read. A failed fetch is retried on the next call.
+    /// job's validation and a pool's capability read. A failed fetch is retried on the next call. Clients whose servers
+    /// answer byte for byte the same (servers installed alike) get the same immutable instance: a pool holds one copy.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting (the shared fetch goes on).</param>
     /// <returns>The catalog.</returns>

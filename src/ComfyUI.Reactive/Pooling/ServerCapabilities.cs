@@ -77,7 +77,7 @@ internal sealed class ServerCapabilities
     public static async Task<ServerCapabilities> FetchAsync(ComfyApi api, IEnumerable<string>? tags, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(api);
-        var objectInfo = api.GetObjectInfoAsync(cancellationToken);
+        var catalog = api.GetCatalogAsync(cancellationToken);
         var folders = await api.GetModelFoldersAsync(cancellationToken).ConfigureAwait(false);
         var wanted = KnownFolders.Intersect(folders, StringComparer.Ordinal).ToList();
         var lists = await Task.WhenAll(wanted.Select(f => api.GetModelsAsync(f, cancellationToken))).ConfigureAwait(false);
@@ -87,7 +87,7 @@ internal sealed class ServerCapabilities
             models[wanted[i]] = lists[i];
         }
 
-        return new ServerCapabilities(new NodeSchemaCatalog(await objectInfo.ConfigureAwait(false)), models, tags);
+        return new ServerCapabilities(await catalog.ConfigureAwait(false), models, tags);
     }
 
     /// <summary>The model folder a loader input reads from (<c>ckpt_name</c> → <c>checkpoints</c>), or null.</summary>

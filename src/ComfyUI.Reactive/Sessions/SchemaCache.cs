@@ -8,7 +8,8 @@ namespace ComfyUI.Reactive.Sessions;
 /// capability read; the model lists (<c>/models/{folder}</c>) are read with them when a pool asks.
 /// </summary>
 /// <remarks><c>/object_info</c> is expensive (the server rescans its model folders), so one fetch is in flight at a time
-/// and every caller waits for it; a failed fetch is retried by the next caller.</remarks>
+/// and every caller waits for it; a failed fetch is retried by the next caller. Servers answering byte for byte the same
+/// share one parsed catalog (<see cref="SharedCatalogs"/>).</remarks>
 internal sealed class SchemaCache(ComfyApi api, IScheduler scheduler)
 {
     private static readonly TimeSpan MinRefetchAge = TimeSpan.FromSeconds(1);
@@ -82,7 +83,7 @@ internal sealed class SchemaCache(ComfyApi api, IScheduler scheduler)
         return new ServerSchema(await catalog.ConfigureAwait(false), models);
     }
 
-    private async Task<NodeSchemaCatalog> FetchAsync() => new(await api.GetObjectInfoAsync(CancellationToken.None).ConfigureAwait(false));
+    private Task<NodeSchemaCatalog> FetchAsync() => api.GetCatalogAsync(CancellationToken.None);
 
     private sealed record Snapshot(Task<NodeSchemaCatalog> Task, DateTimeOffset FetchedAt);
 }

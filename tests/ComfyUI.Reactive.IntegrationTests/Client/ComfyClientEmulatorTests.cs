@@ -33,6 +33,27 @@ public sealed class ComfyClientEmulatorTests
     };
 
     [Fact]
+    public async Task NodeSchemaCatalog_ServersInstalledAlike_ShareOneInstance_OthersGetTheirOwn()
+    {
+        await using var first = await ComfyEmulator.StartAsync();
+        await using var twin = await ComfyEmulator.StartAsync();
+        await using var other = await ComfyEmulator.StartAsync(new ComfyEmulatorOptions { Checkpoints = ["other.safetensors"] });
+        await using var a = Connect(first);
+        await using var b = Connect(twin);
+        await using var c = Connect(other);
+
+        var catalogs = await Task.WhenAll(a.GetNodeSchemaCatalogAsync(), b.GetNodeSchemaCatalogAsync(), c.GetNodeSchemaCatalogAsync()).WaitAsync(Bound);
+
+        Assert.Same(catalogs[0], catalogs[1]);
+        Assert.NotSame(catalogs[0], catalogs[2]);
+        Assert.Contains("other.safetensors", CheckpointNames(catalogs[2]));
+        Assert.DoesNotContain("other.safetensors", CheckpointNames(catalogs[0]));
+    }
+
+    private static IReadOnlyList<string> CheckpointNames(Workflows.NodeSchemaCatalog catalog) =>
+        catalog.Nodes["CheckpointLoaderSimple"].Input.Required["ckpt_name"].ComboOptions ?? [];
+
+    [Fact]
     public async Task Events_BasicRun_ArriveTypedAndInTheRecordedOrder()
     {
         await using var emulator = await ComfyEmulator.StartAsync();
