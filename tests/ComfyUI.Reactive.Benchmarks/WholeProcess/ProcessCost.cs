@@ -71,7 +71,7 @@ internal sealed class ProcessCost
                         var sample = (await RunChildAsync(ChildKind.Parse(kind, readyToRunDll, packageDll), urls, jobs, childEnvironment).ConfigureAwait(false)) with { Kind = kind };
                         samples.Add(sample);
                         Console.Error.WriteLine(FormattableString.Invariant(
-                            $"  {kind} {jobs} jobs: cpu {sample.CpuMs:F0} ms, rss {sample.PeakRssMb:F0} MB, ready {sample.ReadyMs:F0} ms, accepted {sample.FirstAcceptedMs:F0} ms, first {sample.FirstPromptMs:F0} ms, wall {sample.WallMs:F0} ms, jit {sample.JitMethods} methods {sample.JitMs:F0} ms, steady {sample.SteadyCpuPerJobMs:F2} ms/job {sample.SteadyJitMethods} methods {sample.SteadyWorkItemsPerJob:F1} work items/job {sample.SteadyAllocatedKbPerJob:F0} KB/job, live heap {sample.LiveHeapMb:F1} MB"));
+                            $"  {kind} {jobs} jobs: cpu {sample.CpuMs:F0} ms, rss {sample.PeakRssMb:F0} MB, ready {sample.ReadyMs:F0} ms, sent {sample.FirstSentMs:F0} ms, accepted {sample.FirstAcceptedMs:F0} ms, first {sample.FirstPromptMs:F0} ms, wall {sample.WallMs:F0} ms, jit {sample.JitMethods} methods {sample.JitMs:F0} ms, steady {sample.SteadyCpuPerJobMs:F2} ms/job {sample.SteadyJitMethods} methods {sample.SteadyWorkItemsPerJob:F1} work items/job {sample.SteadyAllocatedKbPerJob:F0} KB/job, live heap {sample.LiveHeapMb:F1} MB"));
                     }
                 }
             }
@@ -144,8 +144,8 @@ internal sealed class ProcessCost
         }
 
         Console.WriteLine();
-        Console.WriteLine("| jobs | client | CPU user+sys (ms) | peak RSS (MB) | live heap (MB) | start to ready (ms) | first accepted (ms) | first prompt (ms) | wall (ms) | JIT methods | JIT (ms) | steady CPU/job (ms) | steady JIT methods | steady thread hops/job | steady KB allocated/job | CPU vs raw | RSS vs raw |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| jobs | client | CPU user+sys (ms) | peak RSS (MB) | live heap (MB) | start to ready (ms) | first sent (ms) | first accepted (ms) | first prompt (ms) | wall (ms) | JIT methods | JIT (ms) | steady CPU/job (ms) | steady JIT methods | steady thread hops/job | steady KB allocated/job | CPU vs raw | RSS vs raw |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var jobs in counts)
         {
             var raw = samples.Where(s => s.Jobs == jobs && s.Kind == "raw").ToList();
@@ -157,6 +157,7 @@ internal sealed class ProcessCost
                 var live = Median(of.Select(s => s.LiveHeapMb));
                 string OrDash(Func<ProcessSample, double?> value, string format) =>
                     jobs == 0 ? "-" : Median(of.Select(s => value(s) ?? double.NaN)).ToString(format, CultureInfo.InvariantCulture);
+                var sent = OrDash(s => s.FirstSentMs, "F0");
                 var accepted = OrDash(s => s.FirstAcceptedMs, "F0");
                 var first = OrDash(s => s.FirstPromptMs, "F0");
                 var steadyCpu = OrDash(s => s.SteadyCpuPerJobMs, "F2");
@@ -170,7 +171,7 @@ internal sealed class ProcessCost
                 var jitMethods = Median(of.Select(s => (double)s.JitMethods));
                 var jitMs = Median(of.Select(s => s.JitMs));
                 Console.WriteLine(FormattableString.Invariant(
-                    $"| {jobs} | {kind} | {cpu:F0} | {rss:F0} | {live:F1} | {ready:F0} | {accepted} | {first} | {wall:F0} | {jitMethods:F0} | {jitMs:F0} | {steadyCpu} | {steadyJit} | {steadyHops} | {steadyAlloc} | {cpuRatio:F2} | {rssRatio:F2} |"));
+                    $"| {jobs} | {kind} | {cpu:F0} | {rss:F0} | {live:F1} | {ready:F0} | {sent} | {accepted} | {first} | {wall:F0} | {jitMethods:F0} | {jitMs:F0} | {steadyCpu} | {steadyJit} | {steadyHops} | {steadyAlloc} | {cpuRatio:F2} | {rssRatio:F2} |"));
             }
         }
     }

@@ -14,8 +14,10 @@ namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
 /// <param name="CpuMs">User + system CPU of the whole process from its start to the end of the work.</param>
 /// <param name="PeakRssMb">Peak resident set (VmHWM).</param>
 /// <param name="ReadyMs">From the process start (as the OS recorded it) to connected and ready to submit.</param>
-/// <param name="FirstAcceptedMs">From the first submission (the first <c>Run</c>) to a server's answer to its
-/// <c>POST /prompt</c>: the first prompt submitted. Null without jobs.</param>
+/// <param name="FirstSentMs">From the first submission (the first <c>Run</c>) to its <c>POST /prompt</c> handed to the
+/// HTTP handler: the first prompt submitted, the client's own share. Null without jobs.</param>
+/// <param name="FirstAcceptedMs">From the first submission to a server's answer to its <c>POST /prompt</c>. Null without
+/// jobs.</param>
 /// <param name="FirstPromptMs">From the first submission to the first <c>execution_start</c>; null without jobs.</param>
 /// <param name="WallMs">From the process start to the end of the work.</param>
 /// <param name="JitMethods">Methods the JIT compiled (<see cref="System.Runtime.JitInfo"/>): what start-up CPU mostly is.</param>
@@ -28,7 +30,7 @@ namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
 /// <param name="LiveHeapMb">The managed heap still reachable at the end, after a full compacting collection (measured
 /// after everything else): what the client holds on to, as against what the GC had not yet collected.</param>
 internal sealed record ProcessSample(
-    string Kind, int Jobs, double CpuMs, double PeakRssMb, double ReadyMs, double? FirstAcceptedMs, double? FirstPromptMs, double WallMs,
+    string Kind, int Jobs, double CpuMs, double PeakRssMb, double ReadyMs, double? FirstSentMs, double? FirstAcceptedMs, double? FirstPromptMs, double WallMs,
     long JitMethods, double JitMs, double? SteadyCpuPerJobMs, long? SteadyJitMethods, double? SteadyWorkItemsPerJob, double? SteadyAllocatedKbPerJob, double LiveHeapMb)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -56,6 +58,7 @@ internal sealed record ProcessSample(
             cpuMs,
             PeakRssBytes() / (1024.0 * 1024.0),
             (readyAt - start).TotalMilliseconds,
+            steady.FirstSent?.TotalMilliseconds,
             steady.FirstAccepted?.TotalMilliseconds,
             steady.FirstStarted?.TotalMilliseconds,
             (now - start).TotalMilliseconds,

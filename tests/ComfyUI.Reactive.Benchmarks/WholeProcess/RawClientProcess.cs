@@ -18,15 +18,15 @@ internal static class RawClientProcess
     public static async Task<ProcessSample> RunAsync(IReadOnlyList<Uri> servers, int jobs, string workflowJson)
     {
         var template = JsonNode.Parse(workflowJson)!.AsObject();
+        var clock = new JobClock(jobs);
         var connections = new List<Connection>();
         foreach (var server in servers)
         {
-            connections.Add(await Connection.OpenAsync(server).ConfigureAwait(false));
+            connections.Add(await Connection.OpenAsync(server, clock).ConfigureAwait(false));
         }
 
         var readyAt = DateTime.UtcNow;
         var next = 0;
-        var clock = new JobClock(jobs);
         var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (jobs == 0)
         {
@@ -97,9 +97,9 @@ internal static class RawClientProcess
 
         public Action Succeeded { get; set; } = () => { };
 
-        public static async Task<Connection> OpenAsync(Uri server)
+        public static async Task<Connection> OpenAsync(Uri server, JobClock clock)
         {
-            var connection = new Connection { Http = new HttpClient { BaseAddress = server } };
+            var connection = new Connection { Http = new HttpClient(new FirstPostTimer(clock)) { BaseAddress = server } };
             connection._socket = new ClientWebSocket();
             var ws = new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws", Path = "/ws", Query = $"clientId={connection.ClientId}" };
             await connection._socket.ConnectAsync(ws.Uri, CancellationToken.None).ConfigureAwait(false);

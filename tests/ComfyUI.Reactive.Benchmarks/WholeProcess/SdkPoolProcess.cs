@@ -7,12 +7,15 @@ using ComfyUI.Reactive.Workflows;
 namespace ComfyUI.Reactive.Benchmarks.WholeProcess;
 
 /// <summary>The SDK as a user runs it: one <see cref="ComfyClient"/> per server in one <see cref="ComfyPool"/> with its
-/// defaults, every job submitted at once with <see cref="ComfyPool.RunAsync"/>.</summary>
+/// defaults, every job submitted at once with <see cref="ComfyPool.Run"/>. The HTTP handler is the one the SDK builds
+/// itself, given from outside only to time the first <c>POST /prompt</c> (<see cref="FirstPostTimer"/>).</summary>
 internal static class SdkPoolProcess
 {
     public static async Task<ProcessSample> RunAsync(IReadOnlyList<Uri> servers, int jobs, string workflowJson)
     {
-        var clients = servers.Select(s => new ComfyClient(new ComfyClientOptions { BaseAddress = s })).ToList();
+        var clock = new JobClock(jobs);
+        var handlers = servers.Select(_ => new FirstPostTimer(clock)).ToList();
+        var clients = servers.Select((s, i) => new ComfyClient(new ComfyClientOptions { BaseAddress = s, HttpMessageHandler = handlers[i] })).ToList();
         var pool = new ComfyPool();
         foreach (var client in clients)
         {
@@ -28,7 +31,6 @@ internal static class SdkPoolProcess
         var readyAt = DateTime.UtcNow;
 
         var template = Workflow.Parse(workflowJson);
-        var clock = new JobClock(jobs);
         await RunJobsAsync(pool, template, jobs, clock).ConfigureAwait(false);
         var sample = await ProcessSample.MeasureAsync("sdk", jobs, readyAt, clock).ConfigureAwait(false);
 
@@ -37,6 +39,9 @@ internal static class SdkPoolProcess
         {
             await client.DisposeAsync().ConfigureAwait(false);
         }
+
+        // A handler the caller gives the SDK stays the caller's to dispose.
+        handlers.ForEach(h => h.Dispose());
 
         return sample;
     }
