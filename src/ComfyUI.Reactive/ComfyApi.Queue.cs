@@ -34,6 +34,12 @@ public sealed partial class ComfyApi
     public Task<QueueState> GetQueueAsync(CancellationToken cancellationToken = default) =>
         CallAsync(_api.GetQueueAsync, cancellationToken);
 
+    /// <summary>Reads the queue's prompt ids and numbers only (<see cref="QueueIdsReader"/>): what job tracking polls.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The queue, its items without their graphs.</returns>
+    internal Task<QueueState> GetQueueIdsAsync(CancellationToken cancellationToken) =>
+        ReadBodyAsync(_api.GetQueueResponseAsync, QueueIdsReader.Read, cancellationToken);
+
     /// <summary>Removes pending prompts from the queue (<c>POST /queue {"delete"}</c>). A running prompt is not stopped
     /// (use <see cref="InterruptAsync(string, CancellationToken)"/>); unknown ids are ignored.</summary>
     /// <param name="promptIds">The prompt ids to remove; nothing is sent when empty.</param>

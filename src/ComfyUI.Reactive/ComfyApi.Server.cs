@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using ComfyUI.Reactive.Models;
-using ComfyUI.Reactive.Rest;
 using ComfyUI.Reactive.Workflows;
 
 namespace ComfyUI.Reactive;
@@ -31,21 +28,8 @@ public sealed partial class ComfyApi
     /// in this process that answered byte for byte the same (<see cref="SharedCatalogs"/>).</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The catalog.</returns>
-    internal async Task<NodeSchemaCatalog> GetCatalogAsync(CancellationToken cancellationToken)
-    {
-        using var response = await CallForResponseAsync(_api.GetObjectInfoResponseAsync, cancellationToken).ConfigureAwait(false);
-        var body = await CallAsync(response.Content.ReadAsByteArrayAsync, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return SharedCatalogs.GetOrParse(body);
-        }
-        catch (JsonException e)
-        {
-            // As for every other route: a 2xx whose body is not what the SDK expects (a proxy's login page, say).
-            var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, RestErrorTranslator.MaxBodyChars));
-            throw _errors.FromStatus(response.StatusCode, response.ReasonPhrase, "GET", response.RequestMessage?.RequestUri, text, isPromptSubmission: false, e);
-        }
-    }
+    internal Task<NodeSchemaCatalog> GetCatalogAsync(CancellationToken cancellationToken) =>
+        ReadBodyAsync(_api.GetObjectInfoResponseAsync, SharedCatalogs.GetOrParse, cancellationToken);
 
     /// <summary>Reads one node definition (<c>GET /object_info/{class}</c>).</summary>
     /// <param name="nodeClass">The class name, e.g. <c>KSampler</c>.</param>

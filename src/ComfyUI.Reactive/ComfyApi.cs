@@ -162,6 +162,24 @@ public sealed partial class ComfyApi
         }
     }
 
+    /// <summary>Sends a call whose body the SDK reads itself from bytes (<paramref name="read"/>); a body it cannot read is
+    /// reported as for every other route: a 2xx whose answer is not what the SDK expects (a proxy's login page, say).</summary>
+    private async Task<T> ReadBodyAsync<T>(
+        Func<CancellationToken, Task<HttpResponseMessage>> call, Func<byte[], T> read, CancellationToken cancellationToken)
+    {
+        using var response = await CallForResponseAsync(call, cancellationToken).ConfigureAwait(false);
+        var body = await CallAsync(response.Content.ReadAsByteArrayAsync, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return read(body);
+        }
+        catch (JsonException e)
+        {
+            var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, RestErrorTranslator.MaxBodyChars));
+            throw _errors.FromStatus(response.StatusCode, response.ReasonPhrase, "GET", response.RequestMessage?.RequestUri, text, isPromptSubmission: false, e);
+        }
+    }
+
     private static async Task<string?> ReadCappedTextAsync(HttpContent? content, CancellationToken cancellationToken)
     {
         if (content is null)

@@ -89,7 +89,7 @@ internal sealed class JobReconciler(ServerSession session, JobRouter router, ILo
         QueueState queue;
         try
         {
-            queue = await session.Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
+            queue = await session.Api.GetQueueIdsAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ComfyException or ObjectDisposedException)
         {

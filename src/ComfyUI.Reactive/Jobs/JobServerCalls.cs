@@ -59,7 +59,7 @@ internal sealed class JobServerCalls(ServerSession session, JobRouter router, IL
 
             // It may have started between our last news and the delete (a delete only removes pending prompts):
             // interrupt by id only if the server says it runs, so an old server that ignores the id is never hit blindly.
-            var queue = await session.Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
+            var queue = await session.Api.GetQueueIdsAsync(CancellationToken.None).ConfigureAwait(false);
             if (queue.Running.Any(i => i.PromptId == job.PromptId))
             {
                 await InterruptAsync(job, reason).ConfigureAwait(false);
@@ -141,7 +141,7 @@ internal sealed class JobServerCalls(ServerSession session, JobRouter router, IL
     private async Task<(StartVerdict Verdict, bool ServerBusy)> SettleStartAsync(TrackedJob job)
     {
         var epoch = router.ConfirmableEpoch();
-        var queue = await session.Api.GetQueueAsync(CancellationToken.None).ConfigureAwait(false);
+        var queue = await session.Api.GetQueueIdsAsync(CancellationToken.None).ConfigureAwait(false);
         var busy = queue.Running.Any(i => i.PromptId != job.PromptId);
         if (job.IsTerminated)
         {

@@ -24,6 +24,10 @@ internal interface IComfyRestApi
     [Get("/queue")]
     Task<QueueState> GetQueueAsync(CancellationToken cancellationToken);
 
+    // The raw answer, for the SDK's own reads of the queue, which need each prompt's id only (QueueIdsReader).
+    [Get("/queue")]
+    Task<HttpResponseMessage> GetQueueResponseAsync(CancellationToken cancellationToken);
+
     [Post("/queue")]
     Task PostQueueAsync([Body] ClearOrDeleteRequest request, CancellationToken cancellationToken);
 

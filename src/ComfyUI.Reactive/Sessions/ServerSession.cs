@@ -20,7 +20,7 @@ internal sealed class ServerSession : IDisposable
         Events = client.Events;
         Connection = client.Connection;
         Server = $"{client.BaseAddress.Scheme}://{client.BaseAddress.Authority}";
-        Liveness = new ServerLiveness(Api.GetQueueAsync, client.Connection, Scheduler, Stamp);
+        Liveness = new ServerLiveness(Api.GetQueueIdsAsync, client.Connection, Scheduler, Stamp);
         Schema = new SchemaCache(Api, Scheduler);
         Facts = new ServerFacts(Api, options.UseApiPrefix);
     }
