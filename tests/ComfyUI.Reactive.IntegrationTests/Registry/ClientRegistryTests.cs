@@ -33,15 +33,20 @@ public sealed class ClientRegistryTests
     [Fact]
     public async Task Cancel_QueuedBehindAnotherJob_DeletedFromTheServerQueue()
     {
-        // The first job runs 3 s (20 steps of 150 ms), so the second is still queued when it is cancelled even on a
-        // loaded machine (1 s once was not).
-        await using var h = await JobHarness.StartAsync(new() { SamplerStepTime = TimeSpan.FromMilliseconds(150) });
+        // The first job's sampler hangs until the cancel has reached the server, so the second is still queued when it
+        // is cancelled however loaded the machine is (a 1 s and later a 3 s run once were not always long enough).
+        await using var h = await JobHarness.StartAsync();
+        h.Emulator.Faults.HangNode("KSampler");
         var client = h.Client();
         var first = client.Enqueue(JobHarness.Load("txt2img_sd15"));
         var second = client.Enqueue(JobHarness.Load("txt2img_sd15"));
         await client.Observe(second).OfType<JobQueued>().FirstAsync().ToTask().WaitAsync(JobHarness.Wait);
 
         Assert.True(client.Cancel(second));
+        await client.WhenCancellationsSentAsync().WaitAsync(JobHarness.Wait);
+        var secondPromptId = (await client.GetAsync(second))!.PromptId;
+        Assert.DoesNotContain((await client.Api.GetQueueAsync()).Pending, i => i.PromptId == secondPromptId);
+        h.Emulator.Faults.ReleaseHungNodes();
         await client.Observe(first).LastAsync().ToTask().WaitAsync(JobHarness.Wait);
 
         Assert.Equal(JobStatus.Cancelled, (await client.GetAsync(second))!.Status);
