@@ -176,7 +176,9 @@ public sealed partial class ComfyApi
         catch (JsonException e)
         {
             var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, RestErrorTranslator.MaxBodyChars));
-            throw _errors.FromStatus(response.StatusCode, response.ReasonPhrase, "GET", response.RequestMessage?.RequestUri, text, isPromptSubmission: false, e);
+            var request = response.RequestMessage;
+            throw _errors.FromStatus(
+                response.StatusCode, response.ReasonPhrase, request?.Method.Method ?? "GET", request?.RequestUri, text, isPromptSubmission: false, e);
         }
     }
 

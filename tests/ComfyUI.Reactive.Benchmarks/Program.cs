@@ -22,6 +22,10 @@ switch (mode)
         BenchmarkRunner.Run<QueueReadingBenchmarks>(args: modeArgs);
         return 0;
 
+    case "node-map":
+        BenchmarkRunner.Run<NodeMapBenchmarks>(args: modeArgs);
+        return 0;
+
     case "emulator":
         return await EmulatorThroughput.RunAsync(modeArgs);
 
@@ -54,6 +58,7 @@ switch (mode)
         Console.Error.WriteLine("Modes:");
         Console.Error.WriteLine("  decode   frame decoding (text and binary websocket frames), BenchmarkDotNet");
         Console.Error.WriteLine("  queue    reading GET /queue of a busy server: complete vs ids only, BenchmarkDotNet");
+        Console.Error.WriteLine("  node-map the job state's per-node maps over a run: NodeMap vs ImmutableDictionary, BenchmarkDotNet");
         Console.Error.WriteLine("  emulator emulator throughput over loopback, raw HttpClient + ClientWebSocket [--clients 4] [--inflight 64] [--warmup 3] [--seconds 10] [--prompts 20000] [--history 10000]");
         Console.Error.WriteLine("  jobs     SDK overhead per job vs the raw protocol on the emulator, sequential and concurrent [--sequential 500] [--warmup 100] [--concurrent 3000] [--inflight 64]");
         Console.Error.WriteLine("  jobs-memory  retained memory per in-flight tracked job, and after 100,000 completed jobs [--inflight 10000] [--churn 100000]");
