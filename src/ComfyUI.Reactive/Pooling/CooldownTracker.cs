@@ -96,7 +96,7 @@ internal sealed class CooldownTracker : IDisposable
         ArgumentNullException.ThrowIfNull(workflowHash);
         lock (_lock)
         {
-            // Count first: with no failure on record (the usual case) the pair is not hashed at all, once per job.
+            // Count first: this runs once per job, and with no failure on record (the usual case) there is nothing to look up.
             if (_states.Count > 0 && _states.TryGetValue(new CooldownPair(server, workflowHash), out var state) && state.Until is null)
             {
                 _states.Remove(new CooldownPair(server, workflowHash));
