@@ -317,6 +317,36 @@ public sealed class ComfyApiErrorsTests
         Assert.Empty(handler.Requests);
     }
 
+    /// <summary>The reads the SDK parses itself from the body's bytes (the shared catalog, the queue's ids).</summary>
+    public static TheoryData<string> OwnReads => new() { "catalog", "queue ids" };
+
+    [Theory]
+    [MemberData(nameof(OwnReads))]
+    public async Task OwnRead_UnreadableAnswer_ThrowsApiExceptionSayingSo(string read)
+    {
+        var api = TestApi.Over(FakeHttpHandler.Json("<html>proxy login</html>"));
+
+        var error = await Assert.ThrowsAsync<ComfyApiException>(() => OwnRead(api, read));
+
+        Assert.Equal(HttpStatusCode.OK, error.StatusCode);
+        Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
+        Assert.Contains("proxy login", error.ResponseBody, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(OwnReads))]
+    public async Task OwnRead_ErrorStatus_ThrowsApiExceptionWithIt(string read)
+    {
+        var api = TestApi.Over(FakeHttpHandler.Json("""{"error":"boom"}""", HttpStatusCode.InternalServerError));
+
+        var error = await Assert.ThrowsAsync<ComfyApiException>(() => OwnRead(api, read));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
+    }
+
+    private static Task OwnRead(ComfyApi api, string read) =>
+        read == "catalog" ? api.GetCatalogAsync(CancellationToken.None) : api.GetQueueIdsAsync(CancellationToken.None);
+
     [Fact]
     public async Task AnyRoute_UnreadableAnswer_ThrowsApiExceptionSayingSo()
     {

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using ComfyUI.Reactive.Tests.Rest;
@@ -34,28 +33,6 @@ public sealed class SharedCatalogsTests
         Assert.NotSame(a, b);
         Assert.False(b.Contains(UniqueName("One")));
         Assert.True(b.Contains(UniqueName("Other")));
-    }
-
-    [Fact]
-    public async Task GetCatalogAsync_UnreadableAnswer_ThrowsApiExceptionSayingSo()
-    {
-        var api = TestApi.Over(FakeHttpHandler.Json("<html>proxy login</html>"));
-
-        var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.GetCatalogAsync(CancellationToken.None));
-
-        Assert.Equal(HttpStatusCode.OK, error.StatusCode);
-        Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
-        Assert.Contains("proxy login", error.ResponseBody, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task GetCatalogAsync_ErrorStatus_ThrowsApiExceptionWithIt()
-    {
-        var api = TestApi.Over(FakeHttpHandler.Json("""{"error":"boom"}""", HttpStatusCode.InternalServerError));
-
-        var error = await Assert.ThrowsAsync<ComfyApiException>(() => api.GetCatalogAsync(CancellationToken.None));
-
-        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
     }
 
     [Fact]
