@@ -33,12 +33,15 @@ public sealed class ClientRegistryTests
     [Fact]
     public async Task Cancel_QueuedBehindAnotherJob_DeletedFromTheServerQueue()
     {
-        // The first job's sampler hangs until the cancel has reached the server, so the second is still queued when it
-        // is cancelled however loaded the machine is (a 1 s and later a 3 s run once were not always long enough).
+        // The second is submitted only once the server has the first (two submissions in flight may reach it in either
+        // order, and then the "second" runs and is interrupted instead), and the first job's sampler hangs until the
+        // cancel has reached the server, so the second is still queued when it is cancelled however loaded the machine
+        // is (fixed run times of 1 s and later 3 s were not always enough).
         await using var h = await JobHarness.StartAsync();
         h.Emulator.Faults.HangNode("KSampler");
         var client = h.Client();
         var first = client.Enqueue(JobHarness.Load("txt2img_sd15"));
+        await client.Observe(first).OfType<JobQueued>().FirstAsync().ToTask().WaitAsync(JobHarness.Wait);
         var second = client.Enqueue(JobHarness.Load("txt2img_sd15"));
         await client.Observe(second).OfType<JobQueued>().FirstAsync().ToTask().WaitAsync(JobHarness.Wait);
 
